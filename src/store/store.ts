@@ -1,0 +1,76 @@
+/**
+ * The Store interface: the one contract every storage backend (memory, SQLite, PostgreSQL)
+ * implements and the conformance suite checks. Times are epoch milliseconds throughout.
+ * @module
+ */
+import type { Labels } from '../model/labels.js';
+import type { StoredWindow, Tier, Window, WindowKind } from '../model/window.js';
+
+/** A series as a store knows it: its id, identity and when windows of it were first and last written. */
+export interface SeriesRecord {
+  readonly id: number;
+  readonly key: string;
+  readonly metric: string;
+  readonly kind: WindowKind;
+  readonly labels: Labels;
+  /** Start of the earliest window ever written for it, epoch ms. */
+  readonly firstSeen: number;
+  /** Start of the latest window written for it, epoch ms. */
+  readonly lastSeen: number;
+}
+
+/** Options for reading windows back. */
+export interface ReadWindowsOptions {
+  /** Also return each distribution window's encoded sketch (default true). */
+  readonly withSketch?: boolean;
+}
+
+/**
+ * Storage for windows. Every method may be called concurrently; implementations serialise
+ * what must be serialised.
+ */
+export interface Store {
+  /** Which backend this is. */
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+
+  /** Applies every migration not yet recorded, each exactly once. Safe to call repeatedly. */
+  migrate(): Promise<void>;
+
+  /**
+   * Writes `windows` of `tier` atomically: all of them or, on error, none. Registers series
+   * not seen before and moves each series' last-seen time forward. Idempotent per
+   * (series, start): a window whose key is already stored replaces the stored one, so
+   * re-sending a batch whose commit did succeed never double-counts.
+   */
+  writeWindows(tier: Tier, windows: readonly Window[]): Promise<void>;
+
+  /** Every series known to the store, or those of one metric, ordered by id. */
+  listSeries(metric?: string): Promise<SeriesRecord[]>;
+
+  /**
+   * The windows of `tier` for the given series whose start lies in [fromMs, toMs),
+   * ordered by start, then series id.
+   */
+  readWindows(
+    tier: Tier,
+    seriesIds: readonly number[],
+    fromMs: number,
+    toMs: number,
+    options?: ReadWindowsOptions,
+  ): Promise<StoredWindow[]>;
+
+  /**
+   * Deletes windows of `tier` that start before `cutoffMs`, in transactions of at most
+   * `batchSize` rows so that writers are never held for long. Returns the rows deleted.
+   */
+  deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize?: number): Promise<number>;
+
+  /** One cheap round trip; rejects when the store cannot be reached. */
+  ping(): Promise<void>;
+
+  /** Releases connections and file handles. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Rows per transaction that retention deletes when no batch size is given. */
+export const DEFAULT_DELETE_BATCH = 5_000;
