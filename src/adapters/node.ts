@@ -1,0 +1,35 @@
+/**
+ * Velocity for a bare `node:http` server: wraps a request listener so every request is
+ * recorded, with identifier-like path segments folded into `:id`.
+ * @example
+ * import { createServer } from 'node:http';
+ * import { createVelocity } from 'velocity-metrics';
+ * import { withVelocity } from 'velocity-metrics/node';
+ * const velocity = createVelocity({ service: 'api' });
+ * createServer(withVelocity(velocity, (req, res) => res.end('ok'))).listen(3000);
+ * @module
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { RouteTemplateCache } from '../collect/route-template.js';
+import type { Velocity } from '../velocity.js';
+import { trackResponse } from './track-response.js';
+
+/** Options of `withVelocity`. */
+export interface NodeAdapterOptions {
+  /** Gives the route template of a request; default: the path with ids folded into `:id`. */
+  route?: (req: IncomingMessage) => string;
+}
+
+/** Wraps a node:http request listener so that Velocity records every request it serves. */
+export function withVelocity(
+  velocity: Velocity,
+  listener: RequestListener,
+  options: NodeAdapterOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const templates = new RouteTemplateCache();
+  const routeOf = options.route ?? ((req: IncomingMessage) => templates.get(req.url ?? '/'));
+  return (req, res) => {
+    trackResponse(velocity.http, req, res, routeOf);
+    listener(req, res);
+  };
+}

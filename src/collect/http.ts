@@ -1,0 +1,79 @@
+/**
+ * Framework-agnostic HTTP recording: from (method, route template, status) to the right
+ * distribution series, with the series handle cached so the per-request cost is two Map
+ * lookups, an array index and a sketch update.
+ * @module
+ */
+import type { Labels } from '../model/labels.js';
+import type { DistributionSeries } from '../record/distribution-series.js';
+import type { Recorder } from '../record/recorder.js';
+
+/** The metric every HTTP request is recorded under, in milliseconds. */
+export const HTTP_DURATION_METRIC = 'http.server.request.duration';
+
+/** The status classes, in the order of their index. */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'timeout', 'aborted'] as const;
+
+/** One of the status classes a request is counted under. */
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+/** Index of `timeout` in STATUS_CLASSES. */
+export const TIMEOUT_CLASS = 5;
+/** Index of `aborted` in STATUS_CLASSES: the client went away before the response. */
+export const ABORTED_CLASS = 6;
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** The status-class index of an HTTP status code (1xx → 0 … 5xx → 4; anything else → 4). */
+export function statusClassIndex(statusCode: number): number {
+  const hundreds = (statusCode / 100) | 0;
+  return hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
+}
+
+/** Records HTTP requests into per-(method, route, status class) distribution series. */
+export class HttpRecorder {
+  private readonly byRoute = new Map<string, Map<string, (DistributionSeries | undefined)[]>>();
+
+  /**
+   * @param recorder where the series live.
+   * @param baseLabels labels every request series carries (service, instance, env, …).
+   */
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly baseLabels: Labels,
+  ) {}
+
+  /**
+   * Records one request that got a response. `route` is the route template
+   * (`/api/jobs/:id`), never the raw URL; `durationMs` may have fractions.
+   */
+  record(method: string, route: string, statusCode: number, durationMs: number): void {
+    this.recordClass(method, route, statusClassIndex(statusCode), durationMs);
+  }
+
+  /** Records one request by status-class index (see STATUS_CLASSES), e.g. ABORTED_CLASS. */
+  recordClass(method: string, route: string, classIndex: number, durationMs: number): void {
+    let byMethod = this.byRoute.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.byRoute.set(route, byMethod);
+    }
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) {
+      byClass = new Array<DistributionSeries | undefined>(STATUS_CLASSES.length).fill(undefined);
+      // Unknown methods share one series; only known ones are cached under their own name.
+      if (KNOWN_METHODS.has(method)) byMethod.set(method, byClass);
+    }
+    let series = byClass[classIndex];
+    if (series === undefined) {
+      series = this.recorder.distribution(HTTP_DURATION_METRIC, {
+        ...this.baseLabels,
+        method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+        route,
+        status_class: STATUS_CLASSES[classIndex],
+      });
+      byClass[classIndex] = series;
+    }
+    series.observe(durationMs);
+  }
+}

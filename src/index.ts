@@ -1,0 +1,21 @@
+/**
+ * Velocity: a memory for a Node.js service's operational metrics.
+ * @example
+ * import { createVelocity } from 'velocity-metrics';
+ * const velocity = createVelocity({ service: 'api' });
+ * @module
+ */
+export { createVelocity, Velocity, type VelocityOptions, type HealthReport } from './velocity.js';
+export { resolveConfig, defaultConfig, type VelocityConfig, type VelocityConfigOptions } from './config.js';
+export { VelocityError, type VelocityErrorCode } from './errors.js';
+export { HTTP_DURATION_METRIC, STATUS_CLASSES, type StatusClass } from './collect/http.js';
+export { Sketch, SKETCH_SCALE } from './model/sketch.js';
+export { parseDuration, formatDuration } from './model/duration.js';
+export { parseTime } from './model/time.js';
+export type { Labels } from './model/labels.js';
+export type { Window, WindowValues, StoredWindow, Tier, WindowKind, SeriesDescriptor } from './model/window.js';
+export type { Store, SeriesRecord, ReadWindowsOptions } from './store/store.js';
+export { openStore } from './store/open-store.js';
+export type { HistoryResult, HistoryPoint } from './query/history.js';
+export type { LiveSnapshot, LiveRoute, LiveStats } from './query/live.js';
+export { parseHistoryParams, type HistoryQuery, type RawParams } from './query/params.js';

@@ -1,0 +1,165 @@
+/**
+ * The memory store: windows held in Maps, for tests and as the fallback while the database is
+ * unreachable. Nothing survives `close()` or the process.
+ * @module
+ */
+import { canonicalLabels } from '../../model/labels.js';
+import type { StoredWindow, Tier, Window } from '../../model/window.js';
+import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
+import { assertBatchSize, assertOpen, assertTier, assertTime, validateWindows } from '../validate-windows.js';
+
+interface MutableSeries {
+  readonly id: number;
+  readonly key: string;
+  readonly metric: string;
+  readonly kind: SeriesRecord['kind'];
+  readonly labels: SeriesRecord['labels'];
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Windows of one tier: series id → window start (epoch ms) → window. */
+type TierWindows = Map<number, Map<number, StoredWindow>>;
+
+/**
+ * Creates an empty store that keeps everything in memory. It holds copies: arrays and label
+ * sets passed in or handed out can be mutated without touching what is stored. Every method
+ * runs synchronously to completion, so a batch is written atomically and deletes need no
+ * batching (`batchSize` is validated, then one pass deletes everything older than the cutoff).
+ * `migrate()` has nothing to do; the store is ready as soon as it is created.
+ * @example
+ * const store = createMemoryStore();
+ * await store.writeWindows('1m', windows);
+ */
+export function createMemoryStore(): Store {
+  const seriesByKey = new Map<string, MutableSeries>();
+  const windowsByTier = new Map<Tier, TierWindows>();
+  let closed = false;
+
+  function tierWindows(tier: Tier): TierWindows {
+    let windows = windowsByTier.get(tier);
+    if (windows === undefined) {
+      windows = new Map();
+      windowsByTier.set(tier, windows);
+    }
+    return windows;
+  }
+
+  return {
+    kind: 'memory',
+
+    async migrate(): Promise<void> {
+      assertOpen(closed);
+    },
+
+    async writeWindows(tier: Tier, windows: readonly Window[]): Promise<void> {
+      assertOpen(closed);
+      validateWindows(tier, windows);
+      // Nothing below can throw, so the batch lands whole.
+      const stored = tierWindows(tier);
+      for (const w of windows) {
+        let series = seriesByKey.get(w.series.key);
+        if (series === undefined) {
+          series = {
+            id: seriesByKey.size + 1,
+            key: w.series.key,
+            metric: w.series.metric,
+            kind: w.series.kind,
+            labels: canonicalLabels(w.series.labels),
+            firstSeen: w.start,
+            lastSeen: w.start,
+          };
+          seriesByKey.set(series.key, series);
+        } else {
+          if (w.start < series.firstSeen) series.firstSeen = w.start;
+          if (w.start > series.lastSeen) series.lastSeen = w.start;
+        }
+        let byStart = stored.get(series.id);
+        if (byStart === undefined) {
+          byStart = new Map();
+          stored.set(series.id, byStart);
+        }
+        byStart.set(w.start, copyWindow(series.id, w, true));
+      }
+    },
+
+    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+      assertOpen(closed);
+      const found: SeriesRecord[] = [];
+      // Ids are assigned in insertion order, so the Map already iterates by id.
+      for (const s of seriesByKey.values()) {
+        if (metric === undefined || s.metric === metric) found.push({ ...s, labels: { ...s.labels } });
+      }
+      return found;
+    },
+
+    async readWindows(
+      tier: Tier,
+      seriesIds: readonly number[],
+      fromMs: number,
+      toMs: number,
+      options?: ReadWindowsOptions,
+    ): Promise<StoredWindow[]> {
+      assertOpen(closed);
+      assertTier(tier);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const withSketch = options?.withSketch ?? true;
+      const stored = tierWindows(tier);
+      const found: StoredWindow[] = [];
+      for (const id of new Set(seriesIds)) {
+        const byStart = stored.get(id);
+        if (byStart === undefined) continue;
+        for (const w of byStart.values()) {
+          if (w.start >= fromMs && w.start < toMs) found.push(copyWindow(id, w, withSketch));
+        }
+      }
+      return found.sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
+    },
+
+    async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
+      assertOpen(closed);
+      assertTier(tier);
+      assertTime('cutoffMs', cutoffMs);
+      assertBatchSize(batchSize);
+      let deleted = 0;
+      for (const byStart of tierWindows(tier).values()) {
+        for (const start of byStart.keys()) {
+          if (start < cutoffMs) {
+            byStart.delete(start);
+            deleted++;
+          }
+        }
+      }
+      return deleted;
+    },
+
+    async ping(): Promise<void> {
+      assertOpen(closed);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      seriesByKey.clear();
+      windowsByTier.clear();
+    },
+  };
+}
+
+/** A stored window with its own copy of the sketch bytes (or none, when `withSketch` is false). */
+function copyWindow(seriesId: number, w: Window | StoredWindow, withSketch: boolean): StoredWindow {
+  return {
+    seriesId,
+    start: w.start,
+    count: w.count,
+    sum: w.sum,
+    min: w.min,
+    max: w.max,
+    last: w.last,
+    p50: w.p50,
+    p95: w.p95,
+    p99: w.p99,
+    // new Uint8Array(…) copies even when handed a Buffer, whose slice() would only be a view.
+    sketch: withSketch && w.sketch !== null ? new Uint8Array(w.sketch) : null,
+  };
+}

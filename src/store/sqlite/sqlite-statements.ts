@@ -1,0 +1,79 @@
+/**
+ * The SQL the SQLite store runs, in one place so that its query plans can be checked
+ * (`EXPLAIN QUERY PLAN`) by tests. Table names come only from the tier → table map below,
+ * never from input.
+ * @module
+ */
+import type { Tier } from '../../model/window.js';
+import { assertTier } from '../validate-windows.js';
+
+// Only windows_1m exists until a migration adds the others.
+const windowTables: Readonly<Record<Tier, string>> = {
+  '1m': 'windows_1m',
+  '1h': 'windows_1h',
+  '1d': 'windows_1d',
+};
+
+/** Statements on the `series` table. Times are epoch seconds. */
+export const SERIES_SQL = {
+  /** Registers a series or widens its first/last seen; returns its id. */
+  upsert: `
+    INSERT INTO series (key, metric, kind, labels, first_seen, last_seen)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET
+      first_seen = min(first_seen, excluded.first_seen),
+      last_seen  = max(last_seen, excluded.last_seen)
+    RETURNING id`,
+  /** Widens first/last seen of a series whose id is already known: (first, last, id). */
+  widen: `
+    UPDATE series SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?)
+    WHERE id = ?`,
+  /** Every series, by id. */
+  listAll: 'SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series ORDER BY id',
+  /** The series of one metric, by id. */
+  listByMetric:
+    'SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series WHERE metric = ? ORDER BY id',
+} as const;
+
+/** The SQL for the window table of one tier. Times are epoch seconds. */
+export interface WindowSql {
+  /** Inserts a window or replaces the stored one with the same (series_id, t). */
+  readonly upsert: string;
+  /**
+   * Windows of the series in a JSON array parameter with `from ≤ t < to`, by t then series:
+   * (idsJson, from, to). The array is one bound parameter, so any number of ids is safe and
+   * the primary key is searched once per id.
+   */
+  readonly read: string;
+  /** As `read`, without the sketch column. */
+  readonly readWithoutSketch: string;
+  /** Deletes at most `limit` windows with `t < cutoff`, found through the index on t: (cutoff, limit). */
+  readonly deleteBatch: string;
+}
+
+/**
+ * Builds the statements of the window table of `tier`. Throws INVALID_PARAMETER for anything
+ * that is not a tier, so the table name placed in the SQL is always one of ours.
+ */
+export function windowSql(tier: Tier): WindowSql {
+  assertTier(tier);
+  const table = windowTables[tier];
+  const values = 'count, sum, min, max, last, p50, p95, p99';
+  const where = 'series_id IN (SELECT value FROM json_each(?)) AND t >= ? AND t < ?';
+  return {
+    upsert: `
+      INSERT INTO ${table} (series_id, t, ${values}, sketch)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (series_id, t) DO UPDATE SET
+        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+        last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
+        sketch = excluded.sketch`,
+    read: `SELECT series_id, t, ${values}, sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readWithoutSketch: `SELECT series_id, t, ${values} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    // A WITHOUT ROWID table has no rowid to pick a batch by, so the batch is picked by its key.
+    deleteBatch: `
+      DELETE FROM ${table} WHERE (series_id, t) IN (
+        SELECT series_id, t FROM ${table} WHERE t < ? LIMIT ?
+      )`,
+  };
+}

@@ -1,0 +1,321 @@
+/**
+ * The SQLite store (better-sqlite3): one file in WAL mode, times as integer epoch seconds,
+ * windows in `WITHOUT ROWID` tables keyed by (series_id, t). The embedded default.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { invalidOption } from '../../errors.js';
+import { canonicalLabels, type Labels } from '../../model/labels.js';
+import type { SeriesDescriptor, StoredWindow, Tier, Window, WindowKind } from '../../model/window.js';
+import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
+import { assertBatchSize, assertOpen, assertTime, validateWindows } from '../validate-windows.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SERIES_SQL, windowSql } from './sqlite-statements.js';
+
+/** Where the SQLite store keeps its file when no path is given (relative to the working directory). */
+export const DEFAULT_SQLITE_PATH = './data/velocity.db';
+
+/** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/** Options of `createSqliteStore`: a file to open, or an open database to use. */
+export interface SqliteStoreOptions {
+  /**
+   * The database file, created (with its directory) if missing. Default `./data/velocity.db`.
+   * Not allowed together with `database`.
+   */
+  readonly path?: string;
+  /**
+   * An open better-sqlite3 `Database` to use instead of opening a file. The store sets its
+   * pragmas (WAL, synchronous, busy timeout) but never closes it: its owner does.
+   */
+  readonly database?: SqliteDatabase;
+}
+
+interface SeriesStatements {
+  readonly upsert: SqliteStatement;
+  readonly widen: SqliteStatement;
+  readonly listAll: SqliteStatement;
+  readonly listByMetric: SqliteStatement;
+}
+
+interface WindowStatements {
+  readonly upsert: SqliteStatement;
+  readonly read: SqliteStatement;
+  readonly readWithoutSketch: SqliteStatement;
+  readonly deleteBatch: SqliteStatement;
+}
+
+/**
+ * What this store knows a series' row holds: its id and a range of seconds that its
+ * first_seen … last_seen is known to cover (others may have widened it further).
+ */
+interface KnownSeries {
+  readonly id: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** One distinct series of a batch, with the span of its windows' starts (epoch seconds). */
+interface BatchSeries {
+  readonly series: SeriesDescriptor;
+  first: number;
+  last: number;
+  id: number;
+}
+
+interface SeriesRow {
+  id: number;
+  key: string;
+  metric: string;
+  kind: WindowKind;
+  labels: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+interface WindowRow {
+  series_id: number;
+  t: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  sketch?: Uint8Array | null;
+}
+
+/**
+ * Creates a store on a SQLite file, or on a better-sqlite3 `Database` you opened. The schema
+ * is not created implicitly: call `await store.migrate()` once before using it (at start-up,
+ * or through `velocity migrate`); it applies only the migrations the file has not had.
+ * Statements are prepared on first use and kept; series ids are cached per store, so writing
+ * known series does not look them up again.
+ * @example
+ * const store = createSqliteStore({ path: './data/velocity.db' });
+ * await store.migrate();
+ * await store.writeWindows('1m', windows);
+ */
+export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
+  if (options.path !== undefined && options.database !== undefined) {
+    throw invalidOption('database', 'give either a path or a database, not both');
+  }
+  const ownsDatabase = options.database === undefined;
+  const db = options.database ?? openDatabase(options.path ?? DEFAULT_SQLITE_PATH);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+
+  const pingStatement = prepare('SELECT 1');
+  let seriesStatements: SeriesStatements | undefined;
+  const windowStatements = new Map<Tier, WindowStatements>();
+  const knownSeries = new Map<string, KnownSeries>();
+  let closed = false;
+
+  function prepare(sql: string): SqliteStatement {
+    const statement = db.prepare(sql);
+    // A user's Database may default to BigInt integers; ids and times here are numbers.
+    statement.safeIntegers(false);
+    return statement;
+  }
+
+  // Prepared on first use, not at creation: the tables exist only once migrate() has run.
+  function seriesSql(): SeriesStatements {
+    seriesStatements ??= {
+      upsert: prepare(SERIES_SQL.upsert),
+      widen: prepare(SERIES_SQL.widen),
+      listAll: prepare(SERIES_SQL.listAll),
+      listByMetric: prepare(SERIES_SQL.listByMetric),
+    };
+    return seriesStatements;
+  }
+
+  function windowsSql(tier: Tier): WindowStatements {
+    let statements = windowStatements.get(tier);
+    if (statements === undefined) {
+      const sql = windowSql(tier);
+      statements = {
+        upsert: prepare(sql.upsert),
+        read: prepare(sql.read),
+        readWithoutSketch: prepare(sql.readWithoutSketch),
+        deleteBatch: prepare(sql.deleteBatch),
+      };
+      windowStatements.set(tier, statements);
+    }
+    return statements;
+  }
+
+  /** Writes a validated batch in one transaction; returns what it learnt about its series. */
+  const writeBatch = db.transaction(
+    (series: SeriesStatements, windows: WindowStatements, batch: readonly Window[]): Map<string, BatchSeries> => {
+      const inBatch = new Map<string, BatchSeries>();
+      for (const w of batch) {
+        const t = w.start / 1000;
+        const seen = inBatch.get(w.series.key);
+        if (seen === undefined) inBatch.set(w.series.key, { series: w.series, first: t, last: t, id: 0 });
+        else {
+          if (t < seen.first) seen.first = t;
+          if (t > seen.last) seen.last = t;
+        }
+      }
+      for (const [key, entry] of inBatch) {
+        const known = knownSeries.get(key);
+        if (known === undefined) {
+          const { metric, kind, labels } = entry.series;
+          const row = series.upsert.get(
+            key,
+            metric,
+            kind,
+            JSON.stringify(canonicalLabels(labels)),
+            entry.first,
+            entry.last,
+          ) as { id: number };
+          entry.id = row.id;
+        } else {
+          entry.id = known.id;
+          if (entry.first < known.firstSeen || entry.last > known.lastSeen) {
+            series.widen.run(entry.first, entry.last, known.id);
+          }
+        }
+      }
+      for (const w of batch) {
+        windows.upsert.run(
+          (inBatch.get(w.series.key) as BatchSeries).id,
+          w.start / 1000,
+          w.count,
+          w.sum,
+          w.min,
+          w.max,
+          w.last,
+          w.p50,
+          w.p95,
+          w.p99,
+          w.sketch,
+        );
+      }
+      return inBatch;
+    },
+  );
+
+  return {
+    kind: 'sqlite',
+
+    async migrate(): Promise<void> {
+      assertOpen(closed);
+      applySqliteMigrations(db);
+    },
+
+    async writeWindows(tier: Tier, windows: readonly Window[]): Promise<void> {
+      assertOpen(closed);
+      validateWindows(tier, windows);
+      if (windows.length === 0) return;
+      const written = writeBatch(seriesSql(), windowsSql(tier), windows);
+      // Only after the commit: a rolled-back batch must not leave ids or spans in the cache.
+      for (const [key, entry] of written) {
+        const known = knownSeries.get(key);
+        knownSeries.set(key, {
+          id: entry.id,
+          firstSeen: known === undefined ? entry.first : Math.min(known.firstSeen, entry.first),
+          lastSeen: known === undefined ? entry.last : Math.max(known.lastSeen, entry.last),
+        });
+      }
+    },
+
+    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+      assertOpen(closed);
+      const statements = seriesSql();
+      const rows = (
+        metric === undefined ? statements.listAll.all() : statements.listByMetric.all(metric)
+      ) as SeriesRow[];
+      return rows.map((row) => ({
+        id: row.id,
+        key: row.key,
+        metric: row.metric,
+        kind: row.kind,
+        labels: JSON.parse(row.labels) as Labels,
+        firstSeen: row.first_seen * 1000,
+        lastSeen: row.last_seen * 1000,
+      }));
+    },
+
+    async readWindows(
+      tier: Tier,
+      seriesIds: readonly number[],
+      fromMs: number,
+      toMs: number,
+      options?: ReadWindowsOptions,
+    ): Promise<StoredWindow[]> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const statements = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
+      const withSketch = options?.withSketch ?? true;
+      const statement = withSketch ? statements.read : statements.readWithoutSketch;
+      const rows = statement.all(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as WindowRow[];
+      return rows.map((row) => ({
+        seriesId: row.series_id,
+        start: row.t * 1000,
+        count: row.count,
+        sum: row.sum,
+        min: row.min,
+        max: row.max,
+        last: row.last,
+        p50: row.p50,
+        p95: row.p95,
+        p99: row.p99,
+        // better-sqlite3 hands each blob over in a Buffer of its own; a plain view of it costs no copy.
+        sketch: row.sketch == null ? null : new Uint8Array(row.sketch.buffer, row.sketch.byteOffset, row.sketch.byteLength),
+      }));
+    },
+
+    async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
+      assertOpen(closed);
+      assertTime('cutoffMs', cutoffMs);
+      assertBatchSize(batchSize);
+      const { deleteBatch } = windowsSql(tier);
+      const cutoff = firstSecondFrom(cutoffMs);
+      let deleted = 0;
+      for (;;) {
+        assertOpen(closed);
+        // One statement in autocommit mode is one short transaction: writers wait at most one batch.
+        const { changes } = deleteBatch.run(cutoff, batchSize);
+        deleted += changes;
+        if (changes < batchSize) return deleted;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    },
+
+    async ping(): Promise<void> {
+      assertOpen(closed);
+      pingStatement.get();
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      knownSeries.clear();
+      if (ownsDatabase) db.close();
+    },
+  };
+}
+
+function openDatabase(path: string): SqliteDatabase {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  return new Database(path);
+}
+
+/**
+ * The first whole epoch second at or after `ms`. Window starts are whole seconds `t`, and
+ * `t * 1000 >= ms` exactly when `t >= ceil(ms / 1000)`, so comparing seconds with this gives
+ * the same windows as comparing milliseconds.
+ */
+function firstSecondFrom(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
