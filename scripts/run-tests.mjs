@@ -21,7 +21,7 @@ function findTests(dir) {
 const files = process.argv.length > 2 ? process.argv.slice(2) : findTests('test');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -13,11 +13,14 @@ export interface SqliteStatement {
   safeIntegers(toggleState?: boolean): unknown;
 }
 
+/** The parameters of `F` (spelt as better-sqlite3's typings spell it, so their types match ours). */
+type ArgumentsOf<F> = F extends (...args: infer A) => unknown ? A : never;
+
 /** A function wrapped by `SqliteDatabase.transaction`: runs in BEGIN … COMMIT, rolls back on throw. */
 export interface SqliteTransaction<F extends (...args: any[]) => unknown> {
-  (...args: Parameters<F>): ReturnType<F>;
+  (...args: ArgumentsOf<F>): ReturnType<F>;
   /** Runs in BEGIN IMMEDIATE … COMMIT: takes the write lock at once. */
-  immediate(...args: Parameters<F>): ReturnType<F>;
+  immediate(...args: ArgumentsOf<F>): ReturnType<F>;
 }
 
 /** A database connection: the subset of better-sqlite3's `Database` the store uses. */

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { describe, it } from 'node:test';
+import { HttpRecorder, HTTP_DURATION_METRIC } from '../../src/collect/http.js';
+import { MINUTE_MS } from '../../src/model/duration.js';
+import { exactQuantile } from '../../src/model/sketch.js';
+import { Recorder } from '../../src/record/recorder.js';
+import { lognormal, mulberry32 } from '../support/random.js';
+
+const T0 = Date.parse('2026-11-20T14:05:00Z');
+
+describe('Recorder', () => {
+  it('seals the open minute when the clock passes its end, with exact counts and the window start', () => {
+    const recorder = new Recorder(T0 + 10_000);
+    const series = recorder.distribution('m', { a: '1' });
+    const rand = mulberry32(1);
+    const values: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const v = lognormal(rand, 3, 0.6);
+      values.push(v);
+      series.observe(v);
+    }
+    assert.deepEqual(recorder.rotate(T0 + 59_999), []);
+    const [window, ...rest] = recorder.rotate(T0 + MINUTE_MS + 3);
+    assert.equal(rest.length, 0);
+    assert.equal(window.start, T0);
+    assert.equal(window.count, 500);
+    assert.equal(window.series.key, 'm{a="1"}');
+    assert.ok(window.sketch && window.sketch.byteLength > 0);
+    values.sort((x, y) => x - y);
+    assert.equal(window.min, values[0]);
+    assert.equal(window.max, values[499]);
+    const exact95 = exactQuantile(values, 0.95);
+    assert.ok(Math.abs((window.p95 as number) - exact95) / exact95 <= 0.01);
+    assert.equal(recorder.openWindowStart, T0 + MINUTE_MS);
+  });
+
+  it('emits nothing for a series without observations in the minute', () => {
+    const recorder = new Recorder(T0);
+    recorder.distribution('m', {}).observe(1);
+    assert.equal(recorder.rotate(T0 + MINUTE_MS).length, 1);
+    assert.equal(recorder.rotate(T0 + 2 * MINUTE_MS).length, 0);
+  });
+
+  it('keeps each minute separate while sketches are recycled through the recent ring', () => {
+    const recorder = new Recorder(T0);
+    const series = recorder.distribution('m', {});
+    for (let minute = 0; minute < 12; minute++) {
+      for (let i = 0; i <= minute; i++) series.observe(10 + minute);
+      const [window] = recorder.rotate(T0 + (minute + 1) * MINUTE_MS);
+      assert.equal(window.count, minute + 1, `minute ${minute}`);
+      assert.equal(window.start, T0 + minute * MINUTE_MS);
+      assert.equal(window.min, 10 + minute);
+      assert.equal(window.max, 10 + minute);
+    }
+  });
+
+  it('seals the open window on demand (shutdown)', () => {
+    const recorder = new Recorder(T0 + 30_000);
+    recorder.distribution('m', {}).observe(5);
+    const sealed = recorder.sealOpen();
+    assert.equal(sealed.length, 1);
+    assert.equal(sealed[0].start, T0);
+    assert.equal(recorder.sealOpen().length, 0);
+  });
+
+  it('keeps two recorders independent', () => {
+    const a = new Recorder(T0);
+    const b = new Recorder(T0);
+    a.distribution('m', {}).observe(1);
+    assert.equal(a.rotate(T0 + MINUTE_MS).length, 1);
+    assert.equal(b.rotate(T0 + MINUTE_MS).length, 0);
+  });
+});
+
+describe('HttpRecorder', () => {
+  it('records into one series per method, route template and status class', () => {
+    const recorder = new Recorder(T0);
+    const http = new HttpRecorder(recorder, { service: 'api', instance: 'i1' });
+    http.record('GET', '/a/:id', 200, 1.5);
+    http.record('GET', '/a/:id', 204, 2.5);
+    http.record('GET', '/a/:id', 503, 9);
+    http.record('POST', '/a/:id', 201, 3);
+    http.record('BREW', '/a/:id', 200, 3);
+    const windows = recorder.rotate(T0 + MINUTE_MS);
+    const byKey = new Map(windows.map((w) => [`${w.series.labels.method} ${w.series.labels.status_class}`, w]));
+    assert.equal(windows.length, 4);
+    assert.equal(byKey.get('GET 2xx')?.count, 2);
+    assert.equal(byKey.get('GET 2xx')?.sum, 4);
+    assert.equal(byKey.get('GET 5xx')?.count, 1);
+    assert.equal(byKey.get('POST 2xx')?.count, 1);
+    assert.equal(byKey.get('_OTHER 2xx')?.count, 1);
+    const labels = byKey.get('GET 5xx')?.series.labels;
+    assert.deepEqual(labels, { service: 'api', instance: 'i1', method: 'GET', route: '/a/:id', status_class: '5xx' });
+    assert.equal(byKey.get('GET 5xx')?.series.metric, HTTP_DURATION_METRIC);
+  });
+
+  it('allocates nothing per observation: a million requests cause no garbage collection', async () => {
+    const recorder = new Recorder(T0);
+    const http = new HttpRecorder(recorder, { service: 'api' });
+    const routes = ['/api/jobs', '/api/jobs/:id', '/api/users/:id', '/health'];
+    const methods = ['GET', 'POST'];
+    const statuses = [200, 201, 404, 500];
+    for (let i = 0; i < 200_000; i++) http.record(methods[i & 1], routes[i & 3], statuses[(i >> 2) & 3], 0.5 + (i % 997));
+    const collections: string[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) collections.push(entry.name);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // GC entries arrive asynchronously
+    collections.length = 0;
+    for (let i = 0; i < 1_000_000; i++) http.record(methods[i & 1], routes[i & 3], statuses[(i >> 2) & 3], 0.5 + (i % 997));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // GC entries arrive asynchronously
+    observer.disconnect();
+    assert.equal(collections.length, 0, `garbage collections during recording: ${collections.length}`);
+    const total = recorder.rotate(T0 + MINUTE_MS).reduce((n, w) => n + w.count, 0);
+    assert.equal(total, 1_200_000);
+  });
+});

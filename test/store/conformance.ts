@@ -1,0 +1,438 @@
+/**
+ * The store conformance suite: the same cases, run unchanged against every store. A store's
+ * test file is one call:
+ * @example
+ * runStoreConformance({ name: 'memory', create: async () => createMemoryStore() });
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StoredWindow, Tier, Window } from '../../src/model/window.js';
+import type { Store } from '../../src/store/store.js';
+import { makeWindow, minute, type WindowSpec } from '../support/windows.js';
+
+/** How to run the suite against one store. */
+export interface StoreConformanceOptions {
+  /** The store's kind; also what `STORES` selects it by. */
+  readonly name: Store['kind'];
+  /** Returns a fresh, migrated, empty store; called once per case. */
+  readonly create: () => Promise<Store>;
+  /** Removes what `create` made (files, schemas); called after the suite has closed the store. */
+  readonly cleanup?: (store: Store) => Promise<void>;
+  /** Cases this store does not run, each group with the reason, written for the reader. */
+  readonly skip?: ReadonlyArray<{ readonly reason: string; readonly tests: readonly string[] }>;
+}
+
+const storeKinds: ReadonlyArray<Store['kind']> = ['memory', 'sqlite', 'postgres'];
+
+/**
+ * node:test's `skip` option for the suites of store `name`: false when the `STORES`
+ * environment variable (a comma-separated list, e.g. `STORES=memory,sqlite`) is unset or names
+ * it, otherwise the reason it is skipped. Throws on a name in `STORES` that is not a store, so
+ * that a typo does not silently run nothing.
+ */
+export function skipUnlessSelected(name: Store['kind']): string | false {
+  const list = process.env.STORES?.trim();
+  if (list === undefined || list === '') return false;
+  const selected = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of selected) {
+    if (!(storeKinds as readonly string[]).includes(s)) {
+      throw new Error(`STORES: "${s}" is not a store (use ${storeKinds.join(', ')})`);
+    }
+  }
+  return selected.includes(name) ? false : `STORES=${list} leaves out ${name}`;
+}
+
+type Case = (store: Store, name: Store['kind']) => Promise<void>;
+
+const labelsA = { service: 'api', 'http.route': '/a', status_class: '2xx' };
+const labelsB = { service: 'api', 'http.route': '/b', status_class: '5xx' };
+
+/** Every series id the store knows, by series key. */
+async function idsByKey(store: Store): Promise<Map<string, number>> {
+  return new Map((await store.listSeries()).map((s) => [s.key, s.id]));
+}
+
+/** What reading `w` back should give, for the series stored with `seriesId`. */
+function stored(w: Window, seriesId: number, withSketch = true): StoredWindow {
+  const { series: _series, ...values } = w;
+  return { ...values, seriesId, sketch: withSketch ? values.sketch : null };
+}
+
+/** Every 1m window of every series the store knows, over all time. */
+async function readAll(store: Store, options?: { withSketch?: boolean }): Promise<StoredWindow[]> {
+  const ids = [...(await idsByKey(store)).values()];
+  return store.readWindows('1m', ids, 0, Number.MAX_SAFE_INTEGER, options);
+}
+
+/** Writes `windows`, then returns what reading them back should give, in store order. */
+async function writeAndExpect(store: Store, windows: Window[]): Promise<StoredWindow[]> {
+  await store.writeWindows('1m', windows);
+  const ids = await idsByKey(store);
+  return windows
+    .map((w) => stored(w, ids.get(w.series.key) as number))
+    .sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
+}
+
+/** Asserts that `promise` rejects with a VelocityError of `code`. */
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.equal((error as { code?: unknown }).code, code, String(error));
+    return true;
+  });
+}
+
+const cases: Record<string, Case> = {
+  'is the kind of store it is named for': async (store, name) => {
+    assert.equal(store.kind, name);
+  },
+
+  'reads back every field of every kind exactly': async (store) => {
+    const windows = [
+      makeWindow({ kind: 'distribution', labels: labelsA, start: minute(1) }),
+      makeWindow({
+        kind: 'distribution',
+        labels: labelsB,
+        start: minute(1),
+        count: 3,
+        sum: 0.1 + 0.2,
+        min: 1e-9,
+        max: 12345.678,
+        p50: 0.1,
+        p95: 0.2,
+        p99: 0.30000000000000004,
+        sketch: new Uint8Array([0, 255, 7, 7, 128, 1]),
+      }),
+      makeWindow({ metric: 'http.server.request.body.size', kind: 'counter', labels: labelsA, start: minute(2) }),
+      makeWindow({ metric: 'process.cpu.utilization', kind: 'gauge', labels: { service: 'api' }, start: minute(3) }),
+    ];
+    const expected = await writeAndExpect(store, windows);
+    const read = await readAll(store);
+    assert.deepEqual(read, expected);
+    assert.equal(read.length, 4);
+    const [a, b, counter, gauge] = read;
+    assert.deepEqual([...(a.sketch as Uint8Array)], [1, 6, 3, 0, 255, 17, 42, 128]);
+    assert.deepEqual([...(b.sketch as Uint8Array)], [0, 255, 7, 7, 128, 1]);
+    assert.equal(b.sum, 0.1 + 0.2);
+    assert.equal(b.min, 1e-9);
+    assert.deepEqual([counter.sum, counter.p50, counter.p95, counter.p99, counter.last, counter.sketch], [48_213, null, null, null, null, null]);
+    assert.deepEqual([gauge.last, gauge.p50, gauge.sketch], [0.35, null, null]);
+    assert.ok(a.sketch instanceof Uint8Array);
+  },
+
+  'orders windows by start, then series id': async (store) => {
+    // Registered in the order B, A, so that B has the lower id.
+    await store.writeWindows('1m', [makeWindow({ labels: labelsB, start: minute(5) })]);
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsA, start: minute(2) }),
+      makeWindow({ labels: labelsA, start: minute(0) }),
+      makeWindow({ labels: labelsB, start: minute(2) }),
+      makeWindow({ labels: labelsA, start: minute(1) }),
+      makeWindow({ labels: labelsB, start: minute(0) }),
+    ]);
+    const ids = await idsByKey(store);
+    const a = ids.get(makeWindow({ labels: labelsA }).series.key) as number;
+    const b = ids.get(makeWindow({ labels: labelsB }).series.key) as number;
+    assert.ok(b < a);
+    const read = await store.readWindows('1m', [a, b], minute(0), minute(10));
+    assert.deepEqual(
+      read.map((w) => [w.start, w.seriesId]),
+      [
+        [minute(0), b],
+        [minute(0), a],
+        [minute(1), a],
+        [minute(2), b],
+        [minute(2), a],
+        [minute(5), b],
+      ],
+    );
+  },
+
+  'reads the range [from, to): a window at from is included, one at to is not': async (store) => {
+    await store.writeWindows('1m', [0, 1, 2, 3, 4].map((m) => makeWindow({ start: minute(m), count: m + 1 })));
+    const [id] = (await idsByKey(store)).values();
+    const starts = async (from: number, to: number) =>
+      (await store.readWindows('1m', [id], from, to)).map((w) => (w.start - minute(0)) / 60_000);
+    assert.deepEqual(await starts(minute(1), minute(3)), [1, 2]);
+    // Bounds between window starts, off by a millisecond either side.
+    assert.deepEqual(await starts(minute(1) + 1, minute(3) + 1), [2, 3]);
+    assert.deepEqual(await starts(minute(1) - 1, minute(3) - 1), [1, 2]);
+    assert.deepEqual(await starts(minute(2), minute(2)), []);
+    assert.deepEqual(await starts(minute(3), minute(1)), []);
+    assert.deepEqual(await starts(minute(0), minute(5)), [0, 1, 2, 3, 4]);
+  },
+
+  'rewriting the same batch leaves the same rows (nothing double-counted)': async (store) => {
+    const batch = [
+      makeWindow({ labels: labelsA, start: minute(0) }),
+      makeWindow({ labels: labelsA, start: minute(1) }),
+      makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsB, start: minute(1) }),
+    ];
+    const expected = await writeAndExpect(store, batch);
+    const seriesBefore = await store.listSeries();
+    await store.writeWindows('1m', batch);
+    await store.writeWindows('1m', batch);
+    assert.deepEqual(await readAll(store), expected);
+    assert.deepEqual(await store.listSeries(), seriesBefore);
+    assert.equal(expected[0].count, 120);
+    assert.equal(expected[0].sum, 14.625);
+  },
+
+  'a window with a stored (series, start) replaces it': async (store) => {
+    await store.writeWindows('1m', [
+      makeWindow({ start: minute(0) }),
+      makeWindow({ start: minute(1), count: 5, sum: 2 }),
+    ]);
+    const replacement = makeWindow({
+      start: minute(1),
+      count: 9,
+      sum: 4.5,
+      min: 0.01,
+      max: 2,
+      p50: 0.3,
+      p95: 1.5,
+      p99: 1.9,
+      sketch: new Uint8Array([9, 9, 9]),
+    });
+    await store.writeWindows('1m', [replacement]);
+    const [id] = (await idsByKey(store)).values();
+    const read = await store.readWindows('1m', [id], minute(0), minute(2));
+    assert.deepEqual(read, [stored(makeWindow({ start: minute(0) }), id), stored(replacement, id)]);
+  },
+
+  'a batch holding the same (series, start) twice keeps the later window': async (store) => {
+    const later = makeWindow({ start: minute(0), count: 2, sum: 0.5, sketch: new Uint8Array([2]) });
+    await store.writeWindows('1m', [makeWindow({ start: minute(0), count: 1, sum: 0.25 }), later]);
+    const [id] = (await idsByKey(store)).values();
+    assert.deepEqual(await store.readWindows('1m', [id], minute(0), minute(1)), [stored(later, id)]);
+  },
+
+  'rejects a batch with an invalid window and writes none of it': async (store) => {
+    const before = await writeAndExpect(store, [makeWindow({ labels: labelsA, start: minute(0) })]);
+    const seriesBefore = await store.listSeries();
+    const valid = [
+      makeWindow({ labels: labelsA, start: minute(0), count: 999 }),
+      makeWindow({ labels: labelsB, start: minute(1) }),
+      makeWindow({ metric: 'new.metric', kind: 'counter', start: minute(1) }),
+    ];
+    const invalid: WindowSpec[] = [
+      { start: minute(2) + 30_000 },
+      { start: Number.NaN },
+      { start: minute(2) + 0.5 },
+      { count: Number.NaN },
+      { sum: Number.POSITIVE_INFINITY },
+    ];
+    for (const spec of invalid) {
+      await rejectsWith(store.writeWindows('1m', [...valid, makeWindow({ labels: labelsB, ...spec })]), 'INVALID_PARAMETER');
+      await rejectsWith(store.writeWindows('1m', [makeWindow({ labels: labelsB, ...spec }), ...valid]), 'INVALID_PARAMETER');
+    }
+    const wrongKey = makeWindow({ labels: labelsB, start: minute(3) });
+    await rejectsWith(
+      store.writeWindows('1m', [...valid, { ...wrongKey, series: { ...wrongKey.series, key: 'x{}' } }]),
+      'INVALID_PARAMETER',
+    );
+    assert.deepEqual(await readAll(store), before);
+    assert.deepEqual(await store.listSeries(), seriesBefore);
+  },
+
+  'rejects a tier that is not one': async (store) => {
+    await rejectsWith(store.writeWindows('5m' as Tier, [makeWindow()]), 'INVALID_PARAMETER');
+    await rejectsWith(store.readWindows('1m; DROP TABLE series' as Tier, [1], 0, 1), 'INVALID_PARAMETER');
+    await rejectsWith(store.deleteWindowsBefore('toString' as Tier, minute(0)), 'INVALID_PARAMETER');
+    assert.deepEqual(await store.listSeries(), []);
+  },
+
+  'lists series, all or by metric, with labels exactly and first/last seen across writes': async (store) => {
+    const weird = { 'http.route': '/q?x="1"&y=\\', service: 'ünïcödé ✓', empty: '' };
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsB, start: minute(5) }),
+      makeWindow({ labels: labelsB, start: minute(3) }),
+      makeWindow({ metric: 'net.bytes', kind: 'counter', labels: weird, start: minute(4) }),
+      makeWindow({ labels: labelsA, start: minute(4) }),
+    ]);
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsB, start: minute(1) }),
+      makeWindow({ labels: labelsB, start: minute(4) }),
+      makeWindow({ labels: labelsA, start: minute(9) }),
+      makeWindow({ metric: 'net.bytes', kind: 'counter', labels: weird, start: minute(4) }),
+    ]);
+    const all = await store.listSeries();
+    assert.deepEqual(
+      all.map(({ id: _id, ...rest }) => rest),
+      [
+        {
+          key: makeWindow({ labels: labelsB }).series.key,
+          metric: 'http.server.request.duration',
+          kind: 'distribution',
+          labels: labelsB,
+          firstSeen: minute(1),
+          lastSeen: minute(5),
+        },
+        {
+          key: makeWindow({ metric: 'net.bytes', kind: 'counter', labels: weird }).series.key,
+          metric: 'net.bytes',
+          kind: 'counter',
+          labels: weird,
+          firstSeen: minute(4),
+          lastSeen: minute(4),
+        },
+        {
+          key: makeWindow({ labels: labelsA }).series.key,
+          metric: 'http.server.request.duration',
+          kind: 'distribution',
+          labels: labelsA,
+          firstSeen: minute(4),
+          lastSeen: minute(9),
+        },
+      ],
+    );
+    assert.ok(all[0].id < all[1].id && all[1].id < all[2].id);
+    assert.deepEqual(await store.listSeries('net.bytes'), [all[1]]);
+    assert.deepEqual(await store.listSeries('http.server.request.duration'), [all[0], all[2]]);
+    assert.deepEqual(await store.listSeries('no.such.metric'), []);
+  },
+
+  'reads without sketches when withSketch is false': async (store) => {
+    const windows = [makeWindow({ start: minute(0) }), makeWindow({ start: minute(1), labels: labelsA })];
+    const expected = await writeAndExpect(store, windows);
+    assert.deepEqual(
+      await readAll(store, { withSketch: false }),
+      expected.map((w) => ({ ...w, sketch: null })),
+    );
+    assert.deepEqual(await readAll(store, { withSketch: true }), expected);
+  },
+
+  'an empty list of series ids reads nothing': async (store) => {
+    await store.writeWindows('1m', [makeWindow({ start: minute(0) })]);
+    assert.deepEqual(await store.readWindows('1m', [], 0, Number.MAX_SAFE_INTEGER), []);
+  },
+
+  'reads 1,200 series in one call': async (store) => {
+    const windows: Window[] = [];
+    for (let i = 0; i < 1_200; i++) {
+      const labels = { service: 'api', 'http.route': `/r/${i}` };
+      windows.push(makeWindow({ kind: 'counter', labels, start: minute(0), sum: i }));
+      windows.push(makeWindow({ kind: 'counter', labels, start: minute(1), sum: i + 0.5 }));
+    }
+    await store.writeWindows('1m', windows);
+    const ids = await idsByKey(store);
+    assert.equal(ids.size, 1_200);
+    const sumById = new Map(windows.map((w) => [ids.get(w.series.key) as number, Math.floor(w.sum)]));
+    const sorted = [...ids.values()].sort((x, y) => x - y);
+    const read = await store.readWindows('1m', [...ids.values()].reverse(), minute(0), minute(2));
+    assert.equal(read.length, 2_400);
+    assert.deepEqual(
+      read.map((w) => [w.start, w.seriesId, w.sum]),
+      [
+        ...sorted.map((id) => [minute(0), id, sumById.get(id)]),
+        ...sorted.map((id) => [minute(1), id, (sumById.get(id) as number) + 0.5]),
+      ],
+    );
+    const some = sorted.filter((_, i) => i % 7 === 0);
+    assert.equal((await store.readWindows('1m', some, minute(1), minute(2))).length, some.length);
+  },
+
+  'deletes exactly the windows before the cutoff, in batches, and says how many': async (store) => {
+    const windows: Window[] = [];
+    for (const labels of [labelsA, labelsB, { service: 'worker' }]) {
+      for (let m = 0; m < 20; m++) windows.push(makeWindow({ labels, start: minute(m) }));
+    }
+    const expected = await writeAndExpect(store, windows);
+    // 42 windows in batches of 6: seven full batches, then an empty one.
+    assert.equal(await store.deleteWindowsBefore('1m', minute(14), 6), 42);
+    assert.deepEqual(await readAll(store), expected.filter((w) => w.start >= minute(14)));
+    assert.equal(await store.deleteWindowsBefore('1m', minute(14), 6), 0);
+    // A cutoff between window starts deletes the window starting just before it.
+    assert.equal(await store.deleteWindowsBefore('1m', minute(15) + 1, 4), 6);
+    assert.deepEqual(await readAll(store), expected.filter((w) => w.start >= minute(16)));
+    assert.equal(await store.deleteWindowsBefore('1m', minute(20)), 12);
+    assert.deepEqual(await readAll(store), []);
+    await rejectsWith(store.deleteWindowsBefore('1m', minute(20), 0), 'INVALID_PARAMETER');
+  },
+
+  'migrate() again is harmless': async (store) => {
+    const expected = await writeAndExpect(store, [makeWindow({ start: minute(0) })]);
+    await store.migrate();
+    await store.migrate();
+    assert.deepEqual(await readAll(store), expected);
+    await store.writeWindows('1m', [makeWindow({ start: minute(1) })]);
+    assert.equal((await readAll(store)).length, 2);
+  },
+
+  'ping resolves': async (store) => {
+    assert.equal(await store.ping(), undefined);
+  },
+
+  'concurrent writes all land': async (store) => {
+    const routes = ['/a', '/b', '/c', '/d', '/e'];
+    const batches = [0, 1, 2, 3, 4].map((m) =>
+      routes.map((route, r) => makeWindow({ labels: { service: 'api', 'http.route': route }, start: minute(m), count: 10 * m + r })),
+    );
+    await Promise.all(batches.map((batch) => store.writeWindows('1m', batch)));
+    const series = await store.listSeries();
+    assert.equal(series.length, 5);
+    for (const s of series) assert.deepEqual([s.firstSeen, s.lastSeen], [minute(0), minute(4)]);
+    const ids = await idsByKey(store);
+    const read = await readAll(store);
+    assert.equal(read.length, 25);
+    for (const w of batches.flat()) {
+      const id = ids.get(w.series.key);
+      assert.equal(read.find((r) => r.seriesId === id && r.start === w.start)?.count, w.count);
+    }
+  },
+
+  'holds its own copies: mutating written or read data changes nothing stored': async (store) => {
+    const labels = { service: 'api', 'http.route': '/copy' };
+    const w = makeWindow({ labels, start: minute(0), sketch: new Uint8Array([1, 2, 3]) });
+    const batch = [w];
+    await store.writeWindows('1m', batch);
+    (w.sketch as Uint8Array)[0] = 99;
+    (labels as Record<string, string>).service = 'changed';
+    batch.push(makeWindow({ start: minute(1) }));
+    const [read] = await readAll(store);
+    assert.deepEqual([...(read.sketch as Uint8Array)], [1, 2, 3]);
+    (read.sketch as Uint8Array)[1] = 99;
+    const [series] = await store.listSeries();
+    (series.labels as Record<string, string>)['http.route'] = '/changed';
+    assert.deepEqual([...((await readAll(store))[0].sketch as Uint8Array)], [1, 2, 3]);
+    assert.deepEqual((await store.listSeries())[0].labels, { service: 'api', 'http.route': '/copy' });
+    assert.equal((await readAll(store)).length, 1);
+  },
+
+  'after close, calls reject with CLOSED and close again is harmless': async (store) => {
+    await store.close();
+    await store.close();
+    await rejectsWith(store.ping(), 'CLOSED');
+    await rejectsWith(store.writeWindows('1m', [makeWindow()]), 'CLOSED');
+    await rejectsWith(store.listSeries(), 'CLOSED');
+    await rejectsWith(store.readWindows('1m', [1], 0, 1), 'CLOSED');
+  },
+};
+
+/**
+ * Runs every conformance case against a fresh store from `options.create`, closing it (and
+ * calling `options.cleanup`) after each. Skipped as a whole when `STORES` leaves the store out;
+ * single cases are skipped by name through `options.skip`, which must name real cases.
+ */
+export function runStoreConformance(options: StoreConformanceOptions): void {
+  const skipReasons = new Map<string, string>();
+  for (const { reason, tests } of options.skip ?? []) {
+    for (const test of tests) {
+      if (!Object.hasOwn(cases, test)) throw new Error(`skip: "${test}" is not a conformance case`);
+      skipReasons.set(test, reason);
+    }
+  }
+  describe(`${options.name} store conformance`, { skip: skipUnlessSelected(options.name) }, () => {
+    for (const [title, run] of Object.entries(cases)) {
+      it(title, { skip: skipReasons.get(title) ?? false }, async () => {
+        const store = await options.create();
+        try {
+          await run(store, options.name);
+        } finally {
+          await store.close();
+          await options.cleanup?.(store);
+        }
+      });
+    }
+  });
+}
