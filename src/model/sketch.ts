@@ -114,13 +114,14 @@ export function bucketEstimate(index: number): number {
 
 /**
  * The exact quantile by the rank definition the sketch uses: `sorted[floor(q × (n − 1))]`,
- * null when there are no values. `sortedValues` must be sorted ascending.
+ * NaN when there are no values. `sortedValues` must be sorted ascending. For tests and
+ * benchmarks, which compare it with `Sketch.quantile`.
  * @example exactQuantile([1, 2, 3, 4], 0.5) // 2
  */
-export function exactQuantile(sortedValues: ArrayLike<number>, q: number): number | null {
+export function exactQuantile(sortedValues: ArrayLike<number>, q: number): number {
   checkQuantile(q);
   const n = sortedValues.length;
-  return n === 0 ? null : sortedValues[Math.floor(q * (n - 1))];
+  return n === 0 ? NaN : sortedValues[Math.floor(q * (n - 1))];
 }
 
 function checkQuantile(q: number): void {

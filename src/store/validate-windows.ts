@@ -86,12 +86,15 @@ export function validateWindows(tier: Tier, windows: readonly Window[]): void {
 }
 
 function checkSeries(at: string, series: SeriesDescriptor): void {
-  if (series === null || typeof series !== 'object') throw invalidParameter(`${at}.series`, 'must be a series');
+  if (series === null || typeof series !== 'object') {
+    throw invalidParameter(`${at}.series`, 'must be a series');
+  }
   if (typeof series.metric !== 'string' || series.metric === '') {
     throw invalidParameter(`${at}.series.metric`, 'must be a non-empty string');
   }
   if (!kinds.has(series.kind)) {
-    throw invalidParameter(`${at}.series.kind`, `"${String(series.kind)}" is not distribution, counter or gauge`);
+    const problem = `"${String(series.kind)}" is not distribution, counter or gauge`;
+    throw invalidParameter(`${at}.series.kind`, problem);
   }
   if (series.labels === null || typeof series.labels !== 'object') {
     throw invalidParameter(`${at}.series.labels`, 'must be an object of strings');

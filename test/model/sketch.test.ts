@@ -41,7 +41,7 @@ function assertQuantiles(sketch: Sketch, values: readonly number[], qs = QUANTIL
   for (const q of qs) {
     const exact = exactQuantile(sorted, q);
     const estimate = sketch.quantile(q);
-    assert.ok(exact !== null && estimate !== null, `q=${q}: a value`);
+    assert.ok(estimate !== null, `q=${q}: a value`);
     const error = relativeError(estimate, exact);
     assert.ok(error <= 0.01, `q=${q}: estimate ${estimate} vs exact ${exact} (error ${error})`);
     assert.ok(error <= BOUND, `q=${q}: error ${error} above the ${SKETCH_RELATIVE_ERROR} bound`);
@@ -265,7 +265,7 @@ describe('Sketch.quantile', () => {
     assert.equal(exactQuantile([1, 2, 3, 4], 0.5), 2);
     assert.equal(exactQuantile([1, 2, 3, 4], 1), 4);
     assert.equal(exactQuantile([1, 2, 3, 4], 0), 1);
-    assert.equal(exactQuantile([], 0.5), null);
+    assert.ok(Number.isNaN(exactQuantile([], 0.5)));
   });
 
   it('p50/p95/p99 within 1 % after merging 1,440 minutes of uneven traffic', (t) => {

@@ -104,7 +104,7 @@ const cases: Record<string, Case> = {
         sketch: new Uint8Array([0, 255, 7, 7, 128, 1]),
       }),
       makeWindow({ metric: 'http.server.request.body.size', kind: 'counter', labels: labelsA, start: minute(2) }),
-      makeWindow({ metric: 'process.cpu.utilization', kind: 'gauge', labels: { service: 'api' }, start: minute(3) }),
+      makeWindow({ metric: 'process.cpu.utilization', kind: 'gauge', labels: { service: 'a' }, start: minute(3) }),
     ];
     const expected = await writeAndExpect(store, windows);
     const read = await readAll(store);
@@ -115,7 +115,10 @@ const cases: Record<string, Case> = {
     assert.deepEqual([...(b.sketch as Uint8Array)], [0, 255, 7, 7, 128, 1]);
     assert.equal(b.sum, 0.1 + 0.2);
     assert.equal(b.min, 1e-9);
-    assert.deepEqual([counter.sum, counter.p50, counter.p95, counter.p99, counter.last, counter.sketch], [48_213, null, null, null, null, null]);
+    assert.deepEqual(
+      [counter.sum, counter.p50, counter.p95, counter.p99, counter.last, counter.sketch],
+      [48_213, null, null, null, null, null],
+    );
     assert.deepEqual([gauge.last, gauge.p50, gauge.sketch], [0.35, null, null]);
     assert.ok(a.sketch instanceof Uint8Array);
   },
@@ -149,7 +152,8 @@ const cases: Record<string, Case> = {
   },
 
   'reads the range [from, to): a window at from is included, one at to is not': async (store) => {
-    await store.writeWindows('1m', [0, 1, 2, 3, 4].map((m) => makeWindow({ start: minute(m), count: m + 1 })));
+    const windows = [0, 1, 2, 3, 4].map((m) => makeWindow({ start: minute(m), count: m + 1 }));
+    await store.writeWindows('1m', windows);
     const [id] = (await idsByKey(store)).values();
     const starts = async (from: number, to: number) =>
       (await store.readWindows('1m', [id], from, to)).map((w) => (w.start - minute(0)) / 60_000);
@@ -223,8 +227,9 @@ const cases: Record<string, Case> = {
       { sum: Number.POSITIVE_INFINITY },
     ];
     for (const spec of invalid) {
-      await rejectsWith(store.writeWindows('1m', [...valid, makeWindow({ labels: labelsB, ...spec })]), 'INVALID_PARAMETER');
-      await rejectsWith(store.writeWindows('1m', [makeWindow({ labels: labelsB, ...spec }), ...valid]), 'INVALID_PARAMETER');
+      const bad = makeWindow({ labels: labelsB, ...spec });
+      await rejectsWith(store.writeWindows('1m', [...valid, bad]), 'INVALID_PARAMETER');
+      await rejectsWith(store.writeWindows('1m', [bad, ...valid]), 'INVALID_PARAMETER');
     }
     const wrongKey = makeWindow({ labels: labelsB, start: minute(3) });
     await rejectsWith(
@@ -366,7 +371,9 @@ const cases: Record<string, Case> = {
   'concurrent writes all land': async (store) => {
     const routes = ['/a', '/b', '/c', '/d', '/e'];
     const batches = [0, 1, 2, 3, 4].map((m) =>
-      routes.map((route, r) => makeWindow({ labels: { service: 'api', 'http.route': route }, start: minute(m), count: 10 * m + r })),
+      routes.map((route, r) =>
+        makeWindow({ labels: { service: 'api', 'http.route': route }, start: minute(m), count: 10 * m + r }),
+      ),
     );
     await Promise.all(batches.map((batch) => store.writeWindows('1m', batch)));
     const series = await store.listSeries();

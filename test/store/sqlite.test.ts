@@ -95,7 +95,10 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     assert.equal(typeof series.id, 'number');
     assert.equal(series.firstSeen, minute(2));
     const [read] = await store.readWindows('1m', [series.id], minute(0), minute(5));
-    assert.deepEqual([read.start, read.count, [...(read.sketch as Uint8Array)]], [w.start, w.count, [...(w.sketch as Uint8Array)]]);
+    assert.deepEqual(
+      [read.start, read.count, [...(read.sketch as Uint8Array)]],
+      [w.start, w.count, [...(w.sketch as Uint8Array)]],
+    );
     await store.close();
     db.defaultSafeIntegers(false);
     assert.deepEqual(db.prepare('SELECT count(*) AS n FROM windows_1m').get(), { n: 1 });
@@ -132,7 +135,10 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     const [series] = await store.listSeries();
     assert.deepEqual([(await store.listSeries()).length, series.firstSeen], [1, minute(5)]);
     // Had the failed batch's span or ids been cached, these writes would skip the series updates.
-    await store.writeWindows('1m', [makeWindow({ start: minute(1) }), makeWindow({ labels: other, start: minute(1) })]);
+    await store.writeWindows('1m', [
+      makeWindow({ start: minute(1) }),
+      makeWindow({ labels: other, start: minute(1) }),
+    ]);
     assert.deepEqual(
       (await store.listSeries()).map((s) => [s.firstSeen, s.lastSeen]),
       [
@@ -154,8 +160,9 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
       (db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(...params) as Array<{ detail: string }>)
         .map((row) => row.detail)
         .join('\n');
-    assert.match(plan(sql.read, '[1,2]', 0, 60), /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t>\? AND t<\?\)/);
-    assert.match(plan(sql.readWithoutSketch, '[1,2]', 0, 60), /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t>\? AND t<\?\)/);
+    const byKeyRange = /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t>\? AND t<\?\)/;
+    assert.match(plan(sql.read, '[1,2]', 0, 60), byKeyRange);
+    assert.match(plan(sql.readWithoutSketch, '[1,2]', 0, 60), byKeyRange);
     const deletePlan = plan(sql.deleteBatch, 60, 100);
     assert.match(deletePlan, /SEARCH windows_1m USING COVERING INDEX windows_1m_t \(t<\?\)/);
     assert.match(deletePlan, /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t=\?\)/);
@@ -167,12 +174,14 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     const db = new Database(':memory:');
     assert.deepEqual(applySqliteMigrations(db), SQLITE_MIGRATIONS.map((m) => m.version));
     const next = SQLITE_MIGRATIONS.length + 1;
-    const added = [...SQLITE_MIGRATIONS, { version: next, name: 'extra', sql: 'CREATE TABLE extra (x INTEGER)' }];
+    const added = [...SQLITE_MIGRATIONS, { version: next, name: 'extra', sql: 'CREATE TABLE extra (x)' }];
     assert.deepEqual(applySqliteMigrations(db, added), [next]);
     assert.deepEqual(applySqliteMigrations(db, added), []);
-    const failing = [...added, { version: next + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere' }];
+    const broken = { version: next + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere' };
+    const failing = [...added, broken];
     assert.throws(() => applySqliteMigrations(db, failing), /no such table: nowhere/);
-    assert.equal(db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'`).get().n, 0);
+    const half = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'`).get();
+    assert.deepEqual(half, { n: 0 });
     assert.deepEqual(
       db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
       added.map((m) => ({ version: m.version })),
@@ -183,15 +192,17 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
   });
 });
 
+interface MigrationRow {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
 /** The schema_migrations rows of the file at `path`, read through a connection of its own. */
-function readMigrations(path: string): Array<{ version: number; name: string; applied_at: number }> {
+function readMigrations(path: string): MigrationRow[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
-      version: number;
-      name: string;
-      applied_at: number;
-    }>;
+    return db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as MigrationRow[];
   } finally {
     db.close();
   }

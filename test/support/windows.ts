@@ -41,7 +41,17 @@ const defaultValues: Record<WindowKind, Omit<WindowValues, 'start'>> = {
     p99: 0.77,
     sketch: new Uint8Array([1, 6, 3, 0, 255, 17, 42, 128]),
   },
-  counter: { count: 37, sum: 48_213, min: 40, max: 4_096, last: null, p50: null, p95: null, p99: null, sketch: null },
+  counter: {
+    count: 37,
+    sum: 48_213,
+    min: 40,
+    max: 4_096,
+    last: null,
+    p50: null,
+    p95: null,
+    p99: null,
+    sketch: null,
+  },
   gauge: { count: 4, sum: 1.7, min: 0.25, max: 0.6, last: 0.35, p50: null, p95: null, p99: null, sketch: null },
 };
 
@@ -52,7 +62,12 @@ const defaultValues: Record<WindowKind, Omit<WindowValues, 'start'>> = {
  * Each call gets its own sketch bytes.
  */
 export function makeWindow(spec: WindowSpec = {}): Window {
-  const { metric = 'http.server.request.duration', kind = 'distribution', labels = defaultLabels, ...values } = spec;
+  const {
+    metric = 'http.server.request.duration',
+    kind = 'distribution',
+    labels = defaultLabels,
+    ...values
+  } = spec;
   const defaults = defaultValues[kind];
   return {
     series: { key: seriesKey(metric, labels), metric, kind, labels },

@@ -117,7 +117,11 @@ export function createMemoryStore(): Store {
       return found.sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
     },
 
-    async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
+    async deleteWindowsBefore(
+      tier: Tier,
+      cutoffMs: number,
+      batchSize = DEFAULT_DELETE_BATCH,
+    ): Promise<number> {
       assertOpen(closed);
       assertTier(tier);
       assertTime('cutoffMs', cutoffMs);

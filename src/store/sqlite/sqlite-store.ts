@@ -153,7 +153,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
 
   /** Writes a validated batch in one transaction; returns what it learnt about its series. */
   const writeBatch = db.transaction(
-    (series: SeriesStatements, windows: WindowStatements, batch: readonly Window[]): Map<string, BatchSeries> => {
+    (
+      series: SeriesStatements,
+      windows: WindowStatements,
+      batch: readonly Window[],
+    ): Map<string, BatchSeries> => {
       const inBatch = new Map<string, BatchSeries>();
       for (const w of batch) {
         const t = w.start / 1000;
@@ -258,7 +262,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
       const statement = withSketch ? statements.read : statements.readWithoutSketch;
-      const rows = statement.all(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as WindowRow[];
+      const rows = statement.all(
+        JSON.stringify(seriesIds),
+        firstSecondFrom(fromMs),
+        firstSecondFrom(toMs),
+      ) as WindowRow[];
       return rows.map((row) => ({
         seriesId: row.series_id,
         start: row.t * 1000,
@@ -270,12 +278,15 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         p50: row.p50,
         p95: row.p95,
         p99: row.p99,
-        // better-sqlite3 hands each blob over in a Buffer of its own; a plain view of it costs no copy.
-        sketch: row.sketch == null ? null : new Uint8Array(row.sketch.buffer, row.sketch.byteOffset, row.sketch.byteLength),
+        sketch: row.sketch == null ? null : asUint8Array(row.sketch),
       }));
     },
 
-    async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
+    async deleteWindowsBefore(
+      tier: Tier,
+      cutoffMs: number,
+      batchSize = DEFAULT_DELETE_BATCH,
+    ): Promise<number> {
       assertOpen(closed);
       assertTime('cutoffMs', cutoffMs);
       assertBatchSize(batchSize);
@@ -309,6 +320,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
 function openDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
   return new Database(path);
+}
+
+/**
+ * A plain Uint8Array over the bytes of a blob, so that stores return the same type.
+ * better-sqlite3 hands each blob over in a Buffer of its own, so a view of it costs no copy.
+ */
+function asUint8Array(blob: Uint8Array): Uint8Array {
+  return new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
 }
 
 /**
