@@ -6,8 +6,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { HTTP_DURATION_METRIC } from '../collect/http.js';
-import { VelocityError } from '../errors.js';
+import { VelocityError, invalidParameter } from '../errors.js';
 import { formatTime } from '../model/time.js';
+import { MAX_LIMIT } from '../query/params.js';
 import type { SeriesRecord } from '../store/store.js';
 import type { Velocity } from '../velocity.js';
 import type { WebHandler } from './node-listener.js';
@@ -105,7 +106,13 @@ export function createApiHandler(velocity: Velocity): ApiHandler {
         const from = url.searchParams.get('from');
         const to = url.searchParams.get('to');
         if (!route || !from || !to) return json(CONTRACT_A_MISSING, 400, { 'cache-control': 'no-store' });
-        const result = await velocity.history({ route, from, to, step: '1m', limit: '10000' });
+        const result = await velocity.history({ route, from, to, step: '1m', limit: String(MAX_LIMIT) }).catch((error: unknown) => {
+          // The caller chose neither step nor limit: say what they can change.
+          if (error instanceof VelocityError && (error.param === 'step' || error.param === 'limit')) {
+            throw invalidParameter('from', `the range from "from" to "to" may span at most ${MAX_LIMIT} minutes`);
+          }
+          throw error;
+        });
         return json(
           {
             route,

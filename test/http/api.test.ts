@@ -110,6 +110,10 @@ describe('HTTP API', () => {
     assert.equal(missing.status, 400);
     assert.deepEqual(missing.body, { error: 'route, from, to required' });
     assert.equal(missing.headers.get('cache-control'), 'no-store');
+    const tooLong = await get(velocity, `/ops/metrics/history?route=GET%20/api/jobs&from=${iso(T0 - 8 * 24 * 60 * MINUTE_MS)}&to=${iso(T0)}`);
+    assert.equal(tooLong.status, 400);
+    assert.equal(tooLong.body.param, 'from');
+    assert.match(tooLong.body.error, /at most 10000 minutes/);
   });
 
   it('keeps contract A: /ops/metrics live snapshot', async () => {

@@ -103,8 +103,8 @@ const cases: Record<string, Case> = {
         p99: 0.30000000000000004,
         sketch: new Uint8Array([0, 255, 7, 7, 128, 1]),
       }),
-      makeWindow({ metric: 'http.server.request.body.size', kind: 'counter', labels: labelsA, start: minute(2) }),
-      makeWindow({ metric: 'process.cpu.utilization', kind: 'gauge', labels: { service: 'a' }, start: minute(3) }),
+      makeWindow({ metric: 'http.request.body.size', kind: 'counter', labels: labelsA, start: minute(2) }),
+      makeWindow({ metric: 'process.cpu.utilization', kind: 'gauge', labels: {}, start: minute(3) }),
     ];
     const expected = await writeAndExpect(store, windows);
     const read = await readAll(store);

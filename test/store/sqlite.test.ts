@@ -202,7 +202,8 @@ interface MigrationRow {
 function readMigrations(path: string): MigrationRow[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as MigrationRow[];
+    const sql = 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version';
+    return db.prepare(sql).all() as MigrationRow[];
   } finally {
     db.close();
   }
