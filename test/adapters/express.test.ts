@@ -40,8 +40,8 @@ for (const [name, express] of [
         assert.equal((await fetch(`${url}/no/such/${Math.random()}`)).status, 404);
         assert.equal((await fetch(`${url}/no/other`)).status, 404);
         assert.equal((await fetch(`${url}/boom`)).status, 500);
-        const live = await (await fetch(`${url}/api/v1/live`)).json();
-        assert.ok(live.routes.some((r: { route: string }) => r.route === 'GET /api/jobs/:id'));
+        const live = (await (await fetch(`${url}/api/v1/live`)).json()) as { routes: Array<{ route: string }> };
+        assert.ok(live.routes.some((r) => r.route === 'GET /api/jobs/:id'));
       } finally {
         await close();
         await velocity.close();

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { applySqliteMigrations, SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
 import { windowSql } from '../../src/store/sqlite/sqlite-statements.js';
-import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createSqliteStore, SQLITE_BUSY_TIMEOUT_MS } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { makeWindow, minute } from '../support/windows.js';
 import { runStoreConformance, skipUnlessSelected } from './conformance.js';
@@ -48,7 +48,7 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     const onUsersDb = createSqliteStore({ database: db });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 1);
-    assert.equal(db.pragma('busy_timeout', { simple: true }), 5_000);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), SQLITE_BUSY_TIMEOUT_MS);
     await onUsersDb.close();
     db.close();
   });

@@ -18,8 +18,12 @@ import { SERIES_SQL, windowSql } from './sqlite-statements.js';
 /** Where the SQLite store keeps its file when no path is given (relative to the working directory). */
 export const DEFAULT_SQLITE_PATH = './data/velocity.db';
 
-/** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
-export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a statement waits, by default, for another connection's write lock before failing
+ * with SQLITE_BUSY. better-sqlite3 waits synchronously, blocking the host's event loop, so
+ * this is short: a failed flush keeps its windows and retries.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 200;
 
 /** Options of `createSqliteStore`: a file to open, or an open database to use. */
 export interface SqliteStoreOptions {
@@ -33,6 +37,8 @@ export interface SqliteStoreOptions {
    * pragmas (WAL, synchronous, busy timeout) but never closes it: its owner does.
    */
   readonly database?: SqliteDatabase;
+  /** Milliseconds to wait for another connection's write lock. Default SQLITE_BUSY_TIMEOUT_MS. */
+  readonly busyTimeoutMs?: number;
 }
 
 interface SeriesStatements {
@@ -110,7 +116,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const db = options.database ?? openDatabase(options.path ?? DEFAULT_SQLITE_PATH);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS))}`);
 
   const pingStatement = prepare('SELECT 1');
   let seriesStatements: SeriesStatements | undefined;

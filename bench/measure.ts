@@ -1,0 +1,104 @@
+/**
+ * Timing helpers shared by the benchmarks: batched nanosecond timing of tight loops,
+ * interleaved samples, and the order statistics the reports quote.
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+
+/**
+ * A loop under test: runs `ops` operations and returns a number that depends on their
+ * effects, which the caller keeps (see `keep`) so that V8 cannot drop the loop as dead code.
+ */
+export type OpsLoop = (ops: number) => number;
+
+/** One variant of a micro-benchmark: a name and its loop. */
+export interface Variant {
+  readonly name: string;
+  readonly loop: OpsLoop;
+}
+
+/** Per-sample ns/op of every variant, by variant name. */
+export type Samples = Map<string, number[]>;
+
+let sinkValue = 0;
+
+/** Keeps `value` observable, so the computation that produced it cannot be eliminated. */
+export function keep(value: number): void {
+  sinkValue = (sinkValue + value) % 1_000_003;
+}
+
+/** The running sink; printing it once proves every kept value was used. */
+export function sink(): number {
+  return sinkValue;
+}
+
+/** Nanoseconds per operation of one batch of `ops` operations of `loop`. */
+export function nsPerOp(loop: OpsLoop, ops: number): number {
+  const started = process.hrtime.bigint();
+  const result = loop(ops);
+  const elapsed = process.hrtime.bigint() - started;
+  keep(result);
+  return Number(elapsed) / ops;
+}
+
+/**
+ * Times every variant `samples` times, `opsPerSample` operations each, after
+ * `warmupSamples` untimed rounds. Variants take turns within each round, so a slow phase
+ * of the machine (another process, a GC) falls on all of them rather than on one.
+ */
+export function sampleInterleaved(
+  variants: readonly Variant[],
+  options: { opsPerSample: number; samples: number; warmupSamples: number },
+): Samples {
+  const { opsPerSample, samples, warmupSamples } = options;
+  const results: Samples = new Map(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < warmupSamples + samples; round++) {
+    for (const { name, loop } of variants) {
+      const ns = nsPerOp(loop, opsPerSample);
+      if (round >= warmupSamples) (results.get(name) as number[]).push(ns);
+    }
+  }
+  return results;
+}
+
+/**
+ * Times `run` (sync or async) `samples` times after `warmup` untimed runs and returns each
+ * run's wall time in milliseconds.
+ */
+export async function timeRuns(
+  run: () => unknown,
+  options: { samples: number; warmup: number },
+): Promise<number[]> {
+  for (let i = 0; i < options.warmup; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < options.samples; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** The median of `values` (the mean of the two middle values when their number is even). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The `p`-th percentile (0–100) of `values` by the nearest-rank method. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+/** `value` with `digits` decimals, as a string (for table cells). */
+export function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
+
+/** A whole number with thin grouping (`1,008,000`), for table cells and notes. */
+export function grouped(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
