@@ -119,7 +119,7 @@ export function resolveConfig(options: VelocityConfigOptions = {}, env: Env = pr
   if (!(maxPendingBytes > 0)) throw invalidOption('maxPendingBytes', 'must be a positive number of bytes');
   return {
     database:
-      options.database ?? firstSet(env, ['VELOCITY_DATABASE_URL', 'DATABASE_URL', 'VELOCITY_DB']) ?? defaults.database,
+      options.database ?? firstSet(env, ['VELOCITY_DATABASE_URL', 'DATABASE_URL']) ?? defaults.database,
     flushIntervalMs,
     retention1mMs,
     pruneIntervalMs,

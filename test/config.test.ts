@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../src/config.js';
+import { VelocityError } from '../src/errors.js';
+
+describe('resolveConfig', () => {
+  it('works with nothing set', () => {
+    const config = resolveConfig({}, {});
+    assert.equal(config.database, './data/velocity.db');
+    assert.equal(config.flushIntervalMs, 30_000);
+    assert.equal(config.retention1mMs, 14 * 86_400_000);
+    assert.equal(config.env, 'dev');
+    assert.match(config.instance, /^.+:\d+$/);
+  });
+
+  it('prefers options over VELOCITY_* over the earlier designs’ aliases', () => {
+    const env = { VELOCITY_FLUSH_INTERVAL: '10s', HISTORY_SNAPSHOT_SEC: '45', HISTORY_RETENTION_DAYS: '3', NODE_ENV: 'production', SENTRY_ENV: 'staging' };
+    const config = resolveConfig({}, env);
+    assert.equal(config.flushIntervalMs, 10_000);
+    assert.equal(config.retention1mMs, 3 * 86_400_000);
+    assert.equal(config.env, 'staging');
+    assert.equal(resolveConfig({ flushInterval: '5s' }, env).flushIntervalMs, 5_000);
+    assert.equal(resolveConfig({}, { HISTORY_SNAPSHOT_SEC: '45' }).flushIntervalMs, 45_000);
+  });
+
+  it('takes contract A’s labels from RELEASE_SHA and BUILD_TIME, and the database from DATABASE_URL', () => {
+    const config = resolveConfig({}, { RELEASE_SHA: 'abc123', BUILD_TIME: '2026-11-20T10:00:00Z', DATABASE_URL: '/tmp/x.db' });
+    assert.equal(config.releaseSha, 'abc123');
+    assert.equal(config.buildTime, '2026-11-20T10:00:00Z');
+    assert.equal(config.database, '/tmp/x.db');
+  });
+
+  it('names the setting that holds a bad value', () => {
+    assert.throws(() => resolveConfig({}, { VELOCITY_FLUSH_INTERVAL: 'fast' }), (e: unknown) => e instanceof VelocityError && e.param === 'VELOCITY_FLUSH_INTERVAL');
+    assert.throws(() => resolveConfig({ flushInterval: '10ms' }, {}), /flushInterval: must be at least 100ms/);
+    assert.throws(() => resolveConfig({ retention1m: '5s' }, {}), /retention1m/);
+  });
+});
