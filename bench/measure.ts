@@ -11,10 +11,12 @@ import { performance } from 'node:perf_hooks';
  */
 export type OpsLoop = (ops: number) => number;
 
-/** One variant of a micro-benchmark: a name and its loop. */
+/** One variant of a micro-benchmark: a name, its loop, and optionally its own batch size. */
 export interface Variant {
   readonly name: string;
   readonly loop: OpsLoop;
+  /** Operations per sample for this variant (slow variants need fewer); default the shared one. */
+  readonly opsPerSample?: number;
 }
 
 /** Per-sample ns/op of every variant, by variant name. */
@@ -42,7 +44,8 @@ export function nsPerOp(loop: OpsLoop, ops: number): number {
 }
 
 /**
- * Times every variant `samples` times, `opsPerSample` operations each, after
+ * Times every variant `samples` times, `opsPerSample` operations each (unless the variant
+ * sets its own), after
  * `warmupSamples` untimed rounds. Variants take turns within each round, so a slow phase
  * of the machine (another process, a GC) falls on all of them rather than on one.
  */
@@ -53,8 +56,9 @@ export function sampleInterleaved(
   const { opsPerSample, samples, warmupSamples } = options;
   const results: Samples = new Map(variants.map((v) => [v.name, []]));
   for (let round = 0; round < warmupSamples + samples; round++) {
-    for (const { name, loop } of variants) {
-      const ns = nsPerOp(loop, opsPerSample);
+    for (const variant of variants) {
+      const { name, loop } = variant;
+      const ns = nsPerOp(loop, variant.opsPerSample ?? opsPerSample);
       if (round >= warmupSamples) (results.get(name) as number[]).push(ns);
     }
   }

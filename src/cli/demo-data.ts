@@ -5,7 +5,7 @@
  * The traffic has a UTC daily cycle (quiet at 04:00, busiest at 16:00, weekends at 55 %),
  * per-route rates falling off from a few hot routes to a long tail, and three incidents:
  * an error surge (45 % 5xx for 40 minutes on one route, the day before `until`), a timeout
- * burst (8 minutes, three days before) and a latency regression (p50 × 1.6, p95 × 2.5 on a
+ * burst (30 % timeouts for 8 minutes, three days before) and a latency regression (p50 × 1.6, p95 × 2.5 on a
  * couple of routes) from the release that lies 1.5 to 3.5 days before `until`.
  *
  * Every (route, minute) draws from its own generator seeded by (seed, route, minute), and
@@ -33,7 +33,7 @@ export const DEFAULT_DEMO_SEED = 42;
 export const DEMO_BATCH_SIZE = 5_000;
 
 /** Releases happen every two days, at 14:20 UTC, on a calendar fixed to the epoch. */
-export const RELEASE_PERIOD_MS = 2 * DAY_MS;
+const RELEASE_PERIOD_MS = 2 * DAY_MS;
 const RELEASE_OFFSET_MS = 14 * HOUR_MS + 20 * MINUTE_MS;
 
 const C2XX = 1;
@@ -103,7 +103,7 @@ const CATALOGUE: ReadonlyArray<readonly [string, string, number, number, number]
  * The first `count` demo routes, hottest first: a catalogue of realistic ones, then as many
  * `GET /api/v2/items-N/:id` as needed. Independent of the seed, so labels stay stable.
  */
-export function demoRoutes(count: number): DemoRoute[] {
+function demoRoutes(count: number): DemoRoute[] {
   const routes: DemoRoute[] = [];
   for (let i = 0; i < count; i++) {
     const spread = hashInts(0x4071e5, i) / 4294967296;
@@ -128,7 +128,7 @@ export function releaseIndex(tMs: number): number {
 }
 
 /** When release `index` went out, epoch ms. */
-export function releaseStart(index: number): number {
+function releaseStart(index: number): number {
   return index * RELEASE_PERIOD_MS + RELEASE_OFFSET_MS;
 }
 
@@ -149,7 +149,7 @@ export interface DemoIncident {
 export interface DemoTimeline {
   /** 45 % of requests answered 5xx, for 40 minutes, on the day before `until`'s UTC day. */
   readonly errorSurge: DemoIncident;
-  /** 30 % of requests time out (30 s), for 8 minutes at night, three days before. */
+  /** 30 % of requests time out (30 s), for 8 minutes, three days before `until`'s UTC day. */
   readonly timeoutBurst: DemoIncident;
   /** p50 × 1.6 and p95 × 2.5 on these routes from `start`, a release 1.5 to 3.5 days before `until`, on. */
   readonly regression: { readonly routes: readonly number[]; readonly start: number };
@@ -185,13 +185,16 @@ function pick(rand: Random, candidates: number[]): number {
 function demoTimeline(seed: number, routeCount: number, untilMs: number): DemoTimeline {
   const rand = mulberry32(hashInts(seed, 0x71e11e));
   const day = bucketStart(untilMs, DAY_MS);
-  const surgeRoute = Math.floor(rand() * Math.min(routeCount, 5));
+  // Times first, so that they do not depend on how many routes there are.
   const surgeStart = day - DAY_MS + 9 * HOUR_MS + Math.floor(rand() * 8 * 60) * MINUTE_MS;
-  const burstRoute = Math.floor(rand() * routeCount);
-  const burstStart = day - 3 * DAY_MS + 2 * HOUR_MS + Math.floor(rand() * 5 * 60) * MINUTE_MS;
-  const candidates = Array.from({ length: Math.min(routeCount, 8) }, (_, i) => i).filter((i) => i !== surgeRoute);
-  const regressed = candidates.length === 0 ? [surgeRoute] : [pick(rand, candidates)];
-  if (candidates.length > 0) regressed.push(pick(rand, candidates));
+  const burstStart = day - 3 * DAY_MS + 6 * HOUR_MS + Math.floor(rand() * 10 * 60) * MINUTE_MS;
+  // Incidents hit busy routes (among the hottest few), so they stand out; distinct ones when there are enough.
+  const hottest = (n: number): number[] => Array.from({ length: Math.min(routeCount, n) }, (_, i) => i);
+  const surgeRoute = pick(rand, hottest(5));
+  const others = hottest(8).filter((i) => i !== surgeRoute);
+  const burstRoute = others.length === 0 ? surgeRoute : others[Math.floor(rand() * Math.min(others.length, 4))];
+  const regressed = others.length === 0 ? [surgeRoute] : [pick(rand, others)];
+  if (others.length > 0) regressed.push(pick(rand, others));
   return {
     errorSurge: { route: surgeRoute, start: surgeStart, end: surgeStart + SURGE_MINUTES * MINUTE_MS },
     timeoutBurst: { route: burstRoute, start: burstStart, end: burstStart + BURST_MINUTES * MINUTE_MS },
@@ -218,7 +221,7 @@ export function createDemoScenario(options: DemoOptions): DemoScenario {
  * How busy the service is at `tMs`, relative to a weekday's peak: a cosine over the UTC day
  * from 0.2 (04:00) to 1 (16:00), times 0.55 on Saturdays and Sundays.
  */
-export function trafficFactor(tMs: number): number {
+function trafficFactor(tMs: number): number {
   const hour = (tMs % DAY_MS) / HOUR_MS;
   const daily = 0.2 + 0.8 * (0.5 - 0.5 * Math.cos((2 * Math.PI * (hour - 4)) / 24));
   // Epoch day 0 (1970-01-01) was a Thursday: weekday 4 with Sunday = 0.

@@ -42,7 +42,7 @@ export function hashInts(...values: readonly number[]): number {
 }
 
 /** A standard normal sample (mean 0, deviation 1) by the Box–Muller transform. */
-export function normal(rand: Random): number {
+function normal(rand: Random): number {
   let u = rand();
   while (u === 0) u = rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
