@@ -66,19 +66,22 @@ export function sampleInterleaved(
 }
 
 /**
- * Times `run` (sync or async) `samples` times after `warmup` untimed runs and returns each
- * run's wall time in milliseconds.
+ * Times several async (or sync) runs in rounds: each round runs every case once, in turn,
+ * after `warmup` untimed rounds. Returns each case's wall times in milliseconds. Taking turns
+ * spreads a slow phase of the machine (another process, a major GC) over every case.
  */
-export async function timeRuns(
-  run: () => unknown,
+export async function timeInterleaved(
+  cases: ReadonlyArray<readonly [name: string, run: () => unknown]>,
   options: { samples: number; warmup: number },
-): Promise<number[]> {
-  for (let i = 0; i < options.warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < options.samples; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
+): Promise<Map<string, number[]>> {
+  const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  for (let round = 0; round < options.warmup + options.samples; round++) {
+    for (const [name, run] of cases) {
+      const started = performance.now();
+      await run();
+      const elapsed = performance.now() - started;
+      if (round >= options.warmup) (times.get(name) as number[]).push(elapsed);
+    }
   }
   return times;
 }

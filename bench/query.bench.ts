@@ -23,7 +23,7 @@ import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { createVelocity } from '../src/velocity.js';
 import { lognormal, mulberry32, type Random } from '../test/support/random.js';
 import { tempDir } from '../test/support/tmp.js';
-import { fixed, grouped, median, percentile, timeRuns } from './measure.js';
+import { fixed, grouped, median, percentile, timeInterleaved } from './measure.js';
 import type { BenchSection } from './report.js';
 
 const DAYS = 7;
@@ -254,19 +254,25 @@ export async function queryBench(): Promise<BenchSection[]> {
     const fineUrl = `${base}/api/v1/history?${new URLSearchParams(fineParams)}`;
     const coarseUrl = `${base}/api/v1/history?${new URLSearchParams(coarseParams)}`;
 
-    let lastBytes = 0;
-    let lastPoints = 0;
-    let lastStep = '';
-    let lastText = '';
+    /** What one response held: bytes, points (or rows for a bare array), step, and the text. */
+    interface Fetched {
+      bytes: number;
+      points: number;
+      step: string;
+      text: string;
+    }
+    const fetched = new Map<string, Fetched>();
     const fetchJson = async (url: string): Promise<void> => {
       const response = await fetch(url);
       const text = await response.text();
       if (response.status !== 200) throw new Error(`${url} → ${response.status}: ${text.slice(0, 200)}`);
       const body = JSON.parse(text) as { points?: unknown[]; step?: string } | unknown[];
-      lastBytes = Buffer.byteLength(text);
-      lastText = text;
-      lastStep = Array.isArray(body) ? '' : (body.step ?? '');
-      lastPoints = Array.isArray(body) ? body.length : (body.points?.length ?? 0);
+      fetched.set(url, {
+        bytes: Buffer.byteLength(text),
+        points: Array.isArray(body) ? body.length : (body.points?.length ?? 0),
+        step: Array.isArray(body) ? '' : (body.step ?? ''),
+        text,
+      });
     };
 
     const rows: BenchSection['rows'] = [];
@@ -280,44 +286,57 @@ export async function queryBench(): Promise<BenchSection[]> {
       });
     };
     const runs = { samples: REQUESTS, warmup: WARMUP };
+    const staticUrl = `${base}/static`;
+    const naiveUrl = `${base}/naive`;
 
-    // End to end first, each against a warm server.
-    const fineHttp = await timeRuns(() => fetchJson(fineUrl), runs);
-    const finePoints = lastPoints;
-    const fineBytes = lastBytes;
-    staticBody = Buffer.from(lastText);
-    const staticHttp = await timeRuns(() => fetchJson(`${base}/static`), runs);
-    const naiveHttp = await timeRuns(() => fetchJson(`${base}/naive`), runs);
-    const naiveRows = lastPoints;
-    const naiveBytes = lastBytes;
-    const coarseHttp = await timeRuns(() => fetchJson(coarseUrl), runs);
-    const coarsePoints = lastPoints;
-    const coarseStep = lastStep;
-    const coarseBytes = lastBytes;
+    // The fine query's body, captured before timing, is what the floor serves.
+    await fetchJson(fineUrl);
+    staticBody = Buffer.from((fetched.get(fineUrl) as Fetched).text);
 
-    // Server-side parts of the fine query, in process.
-    let read: Awaited<ReturnType<typeof store.readWindows>> = [];
-    let knownSeries = 0;
-    const listTimes = await timeRuns(async () => {
-      const all = await store.listSeries(HTTP_DURATION_METRIC);
-      knownSeries = all.length;
-      matchSeries(all, { route: `/route/${QUERY_ROUTE}`, method: 'GET' });
-    }, runs);
-    const readTimes = await timeRuns(async () => {
-      read = await store.readWindows('1m', ids, fineStart, END);
-    }, runs);
-    const readNoSketchTimes = await timeRuns(
-      () => store.readWindows('1m', ids, fineStart, END, { withSketch: false }),
+    // End to end, the cases taking turns round by round.
+    const http = await timeInterleaved(
+      [
+        ['fine', () => fetchJson(fineUrl)],
+        ['static', () => fetchJson(staticUrl)],
+        ['naive', () => fetchJson(naiveUrl)],
+        ['coarse', () => fetchJson(coarseUrl)],
+      ],
       runs,
     );
-    let result: Awaited<ReturnType<typeof velocity.history>> | undefined;
-    const historyTimes = await timeRuns(async () => {
-      result = await velocity.history(fineParams);
-    }, runs);
-    const stringifyTimes = await timeRuns(() => JSON.stringify(result), runs);
-    const historyAndJsonTimes = await timeRuns(async () => JSON.stringify(await velocity.history(fineParams)), runs);
-    const naiveServerTimes = await timeRuns(naiveJson, runs);
-    const coarseHistoryTimes = await timeRuns(() => velocity.history(coarseParams), runs);
+    const fine = fetched.get(fineUrl) as Fetched;
+    const naiveFetched = fetched.get(naiveUrl) as Fetched;
+    const coarse = fetched.get(coarseUrl) as Fetched;
+
+    // Server-side parts, in process, also taking turns.
+    let read: Awaited<ReturnType<typeof store.readWindows>> = [];
+    let knownSeries = 0;
+    const result = await velocity.history(fineParams);
+    const parts = await timeInterleaved(
+      [
+        ['history', () => velocity.history(fineParams)],
+        ['stringify', () => JSON.stringify(result)],
+        ['history+stringify', async () => JSON.stringify(await velocity.history(fineParams))],
+        [
+          'list',
+          async () => {
+            const all = await store.listSeries(HTTP_DURATION_METRIC);
+            knownSeries = all.length;
+            matchSeries(all, { route: `/route/${QUERY_ROUTE}`, method: 'GET' });
+          },
+        ],
+        [
+          'read',
+          async () => {
+            read = await store.readWindows('1m', ids, fineStart, END);
+          },
+        ],
+        ['readNoSketch', () => store.readWindows('1m', ids, fineStart, END, { withSketch: false })],
+        ['naive', naiveJson],
+        ['coarseHistory', () => velocity.history(coarseParams)],
+      ],
+      runs,
+    );
+    const partTimes = (name: string): number[] => parts.get(name) as number[];
 
     const perClass = new Map<string, number>();
     for (const w of read) {
@@ -331,20 +350,20 @@ export async function queryBench(): Promise<BenchSection[]> {
     await velocity.close();
 
     const fineLabel = `fine: ${grouped(FINE_MINUTES)} most recent minutes at step 1m, limit 10000`;
-    addRow(`HTTP end to end — ${fineLabel}`, fineHttp, `${grouped(finePoints)} points`, grouped(fineBytes));
-    addRow('↳ server side: `velocity.history(params)` (parse, series lookup, read, merge, derive)', historyTimes, `${grouped(finePoints)} points`);
-    addRow('↳ server side: `JSON.stringify` of that result', stringifyTimes, '', grouped(fineBytes));
-    addRow('↳ server side: `velocity.history` + `JSON.stringify`', historyAndJsonTimes, '');
-    addRow('↳ part: `store.listSeries(metric)` + `matchSeries`', listTimes, `${grouped(knownSeries)} series known`);
-    addRow('↳ part: `store.readWindows` (with sketches, as the query reads)', readTimes, `${grouped(read.length)} windows`);
-    addRow('↳ part: `store.readWindows` without sketches', readNoSketchTimes, `${grouped(read.length)} windows`);
-    addRow('floor, HTTP end to end: that same response body, precomputed, from a bare node:http handler', staticHttp, `${grouped(finePoints)} points`, grouped(staticBody.length));
-    addRow('baseline, HTTP end to end: one SELECT of the same rows + `JSON.stringify`, bare node:http', naiveHttp, `${grouped(naiveRows)} rows`, grouped(naiveBytes));
-    addRow('↳ baseline server side: SELECT + `JSON.stringify`', naiveServerTimes, `${grouped(naiveRows)} rows`);
-    addRow(`HTTP end to end — coarse: all ${DAYS} days, no step given (default limit 1440 → step ${coarseStep}; sketch merge path)`, coarseHttp, `${grouped(coarsePoints)} points`, grouped(coarseBytes));
-    addRow('↳ server side: `velocity.history(params)`', coarseHistoryTimes, `${grouped(coarsePoints)} points`);
+    addRow(`HTTP end to end — ${fineLabel}`, http.get('fine') as number[], `${grouped(fine.points)} points`, grouped(fine.bytes));
+    addRow('↳ server side: `velocity.history(params)` (parse, series lookup, read, merge, derive)', partTimes('history'), `${grouped(fine.points)} points`);
+    addRow('↳ server side: `JSON.stringify` of that result', partTimes('stringify'), '', grouped(fine.bytes));
+    addRow('↳ server side: `velocity.history` + `JSON.stringify`', partTimes('history+stringify'), '');
+    addRow('↳ part: `store.listSeries(metric)` + `matchSeries`', partTimes('list'), `${grouped(knownSeries)} series known`);
+    addRow('↳ part: `store.readWindows` (with sketches, as the query reads)', partTimes('read'), `${grouped(read.length)} windows`);
+    addRow('↳ part: `store.readWindows` without sketches', partTimes('readNoSketch'), `${grouped(read.length)} windows`);
+    addRow('floor, HTTP end to end: that same response body, precomputed, from a bare node:http handler', http.get('static') as number[], `${grouped(fine.points)} points`, grouped(staticBody.length));
+    addRow('baseline, HTTP end to end: one SELECT of the same rows + `JSON.stringify`, bare node:http', http.get('naive') as number[], `${grouped(naiveFetched.points)} rows`, grouped(naiveFetched.bytes));
+    addRow('↳ baseline server side: SELECT + `JSON.stringify`', partTimes('naive'), `${grouped(naiveFetched.points)} rows`);
+    addRow(`HTTP end to end — coarse: all ${DAYS} days, no step given (default limit 1440 → step ${coarse.step}; sketch merge path)`, http.get('coarse') as number[], `${grouped(coarse.points)} points`, grouped(coarse.bytes));
+    addRow('↳ server side: `velocity.history(params)`', partTimes('coarseHistory'), `${grouped(coarse.points)} points`);
 
-    const fineMedian = median(fineHttp);
+    const fineMedian = median(http.get('fine') as number[]);
     const querySection: BenchSection = {
       title: `History query over SQLite: ${DAYS} days × ${ROUTES} routes of 1-minute windows`,
       command: 'npm run bench -- query',
@@ -359,13 +378,15 @@ export async function queryBench(): Promise<BenchSection[]> {
           `${grouped(read.length)} windows of the route (${classText}), and ${grouped(multiWindowMinutes)} of its minutes ` +
           'hold more than one window, so their points merge decoded sketches; every other point uses the stored p50/p95/p99.',
         `The coarse query asks for all ${DAYS} days without step or limit, so the API picks the smallest step that ` +
-          `fits the default limit of 1,440 points (${coarseStep}, ${grouped(coarsePoints)} points): every point merges ` +
+          `fits the default limit of 1,440 points (${coarse.step}, ${grouped(coarse.points)} points): every point merges ` +
           'several windows by decoding their sketches — the path a week-long dashboard chart takes.',
-        `Timing: ${REQUESTS} requests after ${WARMUP} warm-up ones, one at a time; "end to end" is Node's fetch on ` +
+        `Timing: ${REQUESTS} rounds after ${WARMUP} warm-up rounds; in each round every case of a group (the four ` +
+          'HTTP cases; the server-side parts) runs once, in turn, so a slow phase of the machine hits all alike. ' +
+          '"End to end" is Node\'s fetch on ' +
           '127.0.0.1 (keep-alive) to a node:http server running `velocity.nodeMiddleware` in the same process, until ' +
           'the body is read and JSON.parse\'d. Server-side rows call the same code in process, timed with performance.now().',
         'The "floor" row serves the fine query\'s own response body from memory: what moving and parsing ' +
-          `${fixed(fineBytes / 2 ** 20, 1)} MiB of JSON costs whatever the query does (fetch, UTF-8 decode, JSON.parse).`,
+          `${fixed(fine.bytes / 2 ** 20, 1)} MiB of JSON costs whatever the query does (fetch, UTF-8 decode, JSON.parse).`,
       'The baseline is the naive implementation of the same read: one prepared SELECT of the numeric columns of the same windows ' +
           '(no series lookup, no gap filling, no derived fields) serialised with JSON.stringify and written by a ' +
           'bare node:http handler on the same server and connection.',

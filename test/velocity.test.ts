@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MINUTE_MS } from '../src/model/duration.js';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { storedRequestCounts } from './adapters/stored.js';
+import { storedRequestCountsIn } from './adapters/stored.js';
 import { tempDir } from './support/tmp.js';
 import { testClock, testVelocity } from './support/velocity.js';
 
@@ -23,9 +23,7 @@ describe('Velocity', () => {
     velocity.recordRequest('GET', '/a', 200, 2);
     velocity.recordRequest('GET', '/a', 200, 3);
     await velocity.close();
-    const store = createSqliteStore({ path });
-    const reopened = await storedRequestCounts(store);
-    await store.close();
+    const reopened = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(reopened.get('GET /a 2xx')?.count, 3);
     assert.equal(reopened.get('GET /a 2xx')?.sum, 6);
@@ -54,9 +52,7 @@ describe('Velocity', () => {
     child.kill('SIGTERM');
     const [code, signal] = await once(child, 'exit');
     assert.equal(signal ?? code, 'SIGTERM');
-    const store = createSqliteStore({ path });
-    const counts = await storedRequestCounts(store);
-    await store.close();
+    const counts = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(counts.get('GET /work 2xx')?.count, 2250);
     assert.equal(counts.get('GET /work 5xx')?.count, 250);

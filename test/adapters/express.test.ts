@@ -5,11 +5,10 @@ import { describe, it } from 'node:test';
 import express5 from 'express';
 import express4 from 'express4';
 import { velocityMiddleware } from '../../src/adapters/express.js';
-import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { createVelocity } from '../../src/velocity.js';
 import { listen } from '../support/http.js';
 import { tempDir } from '../support/tmp.js';
-import { storedRequestCounts } from './stored.js';
+import { storedRequestCountsIn } from './stored.js';
 
 for (const [name, express] of [
   ['Express 4', express4],
@@ -46,9 +45,7 @@ for (const [name, express] of [
         await close();
         await velocity.close();
       }
-      const store = createSqliteStore({ path });
-      const counts = await storedRequestCounts(store);
-      await store.close();
+      const counts = await storedRequestCountsIn(path);
       tmp.remove();
       assert.equal(counts.get('GET /api/jobs/:id 2xx')?.count, 4);
       assert.equal(counts.get('GET /users/:userId/posts 2xx')?.count, 1);

@@ -3,11 +3,10 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withVelocity } from '../../src/adapters/node.js';
-import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { createVelocity } from '../../src/velocity.js';
 import { listen } from '../support/http.js';
 import { tempDir } from '../support/tmp.js';
-import { storedRequestCounts } from './stored.js';
+import { storedRequestCountsIn } from './stored.js';
 
 describe('node:http adapter', () => {
   it('records real requests under route templates and status classes, stored in SQLite', async () => {
@@ -44,9 +43,7 @@ describe('node:http adapter', () => {
       await close();
       await velocity.close();
     }
-    const store = createSqliteStore({ path });
-    const counts = await storedRequestCounts(store);
-    await store.close();
+    const counts = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(counts.get('GET /api/jobs/:id 2xx')?.count, 6);
     assert.equal(counts.get('POST /fail 5xx')?.count, 1);

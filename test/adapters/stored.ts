@@ -3,6 +3,7 @@
  * @module
  */
 import { HTTP_DURATION_METRIC } from '../../src/collect/http.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
 /** Totals of the stored request windows, keyed `METHOD route status_class`. */
@@ -20,4 +21,14 @@ export async function storedRequestCounts(store: Store): Promise<Map<string, { c
     totals.set(key, t);
   }
   return totals;
+}
+
+/** Opens the SQLite file at `path`, reads its request totals (as `storedRequestCounts`) and closes it. */
+export async function storedRequestCountsIn(path: string): Promise<Map<string, { count: number; sum: number; max: number }>> {
+  const store = createSqliteStore({ path });
+  try {
+    return await storedRequestCounts(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { MINUTE_MS } from '../../src/model/duration.js';
 import { Flusher } from '../../src/pipeline/flusher.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { storedRequestCounts } from '../adapters/stored.js';
+import { storedRequestCounts, storedRequestCountsIn } from '../adapters/stored.js';
 import { tempDir } from '../support/tmp.js';
 import { testClock, testVelocity } from '../support/velocity.js';
 import { makeWindow, minute } from '../support/windows.js';
@@ -44,9 +44,7 @@ describe('Flusher', () => {
       locker.close();
       await velocity.close();
     }
-    const reopened = createSqliteStore({ path });
-    const counts = await storedRequestCounts(reopened);
-    await reopened.close();
+    const counts = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(counts.get('GET /a 2xx')?.count, 50);
     assert.equal(counts.get('GET /a 5xx')?.count, 25);

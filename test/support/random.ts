@@ -4,23 +4,9 @@
  * @module
  */
 
-/** A uniform random source in [0, 1). */
-export type Random = () => number;
+import type { Random } from '../../src/cli/random.js';
 
-/**
- * mulberry32: a small, fast 32-bit seeded generator (not for cryptography).
- * @example const rand = mulberry32(42); rand() // same sequence on every run
- */
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random } from '../../src/cli/random.js';
 
 /** A standard normal sample (mean 0, deviation 1) by the Box–Muller transform. */
 export function normal(rand: Random): number {
