@@ -22,6 +22,9 @@ export const TIMEOUT_CLASS = 5;
 /** Index of `aborted` in STATUS_CLASSES: the client went away before the response. */
 export const ABORTED_CLASS = 6;
 
+/** The method label of requests whose method is not a standard one. */
+export const OTHER_METHOD = '_OTHER';
+
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /** The status-class index of an HTTP status code (1xx → 0 … 5xx → 4; anything else → 4). */
@@ -59,21 +62,32 @@ export class HttpRecorder {
       this.byRoute.set(route, byMethod);
     }
     let byClass = byMethod.get(method);
-    if (byClass === undefined) {
-      byClass = new Array<DistributionSeries | undefined>(STATUS_CLASSES.length).fill(undefined);
-      // Unknown methods share one series; only known ones are cached under their own name.
-      if (KNOWN_METHODS.has(method)) byMethod.set(method, byClass);
-    }
+    if (byClass === undefined) byClass = this.classesOf(byMethod, method);
     let series = byClass[classIndex];
     if (series === undefined) {
       series = this.recorder.distribution(HTTP_DURATION_METRIC, {
         ...this.baseLabels,
-        method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+        method: KNOWN_METHODS.has(method) ? method : OTHER_METHOD,
         route,
         status_class: STATUS_CLASSES[classIndex],
       });
       byClass[classIndex] = series;
     }
     series.observe(durationMs);
+  }
+
+  /**
+   * The per-class series slots of `method` on one route, created on first use. Unknown
+   * methods share the `_OTHER` slots, which are cached under `_OTHER` only: caching every
+   * unknown spelling would let clients grow the map without bound.
+   */
+  private classesOf(byMethod: Map<string, (DistributionSeries | undefined)[]>, method: string): (DistributionSeries | undefined)[] {
+    const name = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
+    let byClass = byMethod.get(name);
+    if (byClass === undefined) {
+      byClass = new Array<DistributionSeries | undefined>(STATUS_CLASSES.length).fill(undefined);
+      byMethod.set(name, byClass);
+    }
+    return byClass;
   }
 }

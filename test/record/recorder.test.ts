@@ -95,6 +95,19 @@ describe('HttpRecorder', () => {
     assert.equal(byKey.get('GET 5xx')?.series.metric, HTTP_DURATION_METRIC);
   });
 
+  it('folds unknown methods into one _OTHER series without growing per spelling', () => {
+    const recorder = new Recorder(T0);
+    const http = new HttpRecorder(recorder, {});
+    for (let i = 0; i < 1_000; i++) http.record(`X${i}`, '/a', 200, 1);
+    for (let i = 0; i < 1_000; i++) http.record('PROPFIND', '/a', 200, 1);
+    assert.equal(recorder.seriesCount, 1);
+    const byRoute = (http as unknown as { byRoute: Map<string, Map<string, unknown>> }).byRoute;
+    assert.deepEqual([...(byRoute.get('/a')?.keys() ?? [])], ['_OTHER']);
+    const [window] = recorder.rotate(T0 + MINUTE_MS);
+    assert.equal(window.count, 2_000);
+    assert.equal(window.series.labels.method, '_OTHER');
+  });
+
   it('allocates nothing per observation: two million requests cause no garbage collection', () => {
     // Measured in a quiet child process: the test runner's own work would trigger collections.
     const measure = (...args: string[]): { collections: number; total: number } =>
