@@ -335,6 +335,45 @@ export class Sketch {
    * sum from each bucket's count × the midpoint of its bounds: estimates, not the data.
    */
   static decode(bytes: Uint8Array, stats?: SketchStats): Sketch {
+    const sketch = new Sketch();
+    sketch.#addEncoded(bytes);
+    const total = sketch.count;
+    const zeroCount = sketch.zeroCount;
+    if (total === 0) return sketch; // sum 0, min Infinity, max -Infinity whatever stats say
+    if (stats !== undefined) {
+      sketch.sum = stats.sum;
+      sketch.min = stats.min;
+      sketch.max = stats.max;
+      return sketch;
+    }
+    const hasBuckets = sketch.#hi >= sketch.#lo;
+    sketch.min = zeroCount > 0 || !hasBuckets ? 0 : bucketLowerBound(sketch.#lo);
+    sketch.max = hasBuckets ? bucketUpperBound(sketch.#hi) : 0;
+    let sum = 0;
+    for (let index = sketch.#lo; index <= sketch.#hi; index++) {
+      const count = sketch.#counts[index - sketch.#offset];
+      if (count !== 0) sum += (count * (bucketLowerBound(index) + bucketUpperBound(index))) / 2;
+    }
+    sketch.sum = sum;
+    return sketch;
+  }
+
+  /**
+   * Adds the values of an encoded sketch to this one, as `merge(Sketch.decode(bytes, stats))`
+   * would, without building the decoded sketch: the way to merge many stored windows. Throws
+   * CORRUPT_SKETCH like `decode`; this sketch is then partly merged and should be dropped.
+   */
+  mergeEncoded(bytes: Uint8Array, stats: SketchStats): void {
+    const before = this.count;
+    this.#addEncoded(bytes);
+    if (this.count === before) return;
+    this.sum += stats.sum;
+    if (stats.min < this.min) this.min = stats.min;
+    if (stats.max > this.max) this.max = stats.max;
+  }
+
+  /** Parses `bytes` (validating as it goes) and adds its counts and buckets to this sketch. */
+  #addEncoded(bytes: Uint8Array): void {
     const reader = new Reader(bytes);
     if (bytes.length === 0) throw corruptSketch('empty input');
     if (bytes[0] !== SKETCH_FORMAT_VERSION) {
@@ -350,24 +389,16 @@ export class Sketch {
     if (zeroCount > total) {
       throw corruptSketch(`zero count ${zeroCount} exceeds the total count ${total}`);
     }
-
-    const sketch = new Sketch();
-    sketch.count = total;
-    sketch.zeroCount = zeroCount;
     let remaining = total - zeroCount;
     if (remaining > 0) {
       const first = unzigzag(reader.varint('first bucket index'));
       if (first < -SKETCH_MAX_INDEX || first > SKETCH_MAX_INDEX) {
         throw corruptSketch(`bucket index ${first} out of range ±${SKETCH_MAX_INDEX}`);
       }
-      const indexes: number[] = [];
-      const counts: number[] = [];
       let previous = first - 1;
       while (remaining > 0) {
         if (reader.at >= bytes.length) {
-          throw corruptSketch(
-            `bucket counts add up to ${total - remaining} of the header's total ${total}`,
-          );
+          throw corruptSketch(`bucket counts add up to ${total - remaining} of the header's total ${total}`);
         }
         const at = reader.at;
         const byte = bytes[reader.at++];
@@ -390,45 +421,21 @@ export class Sketch {
           throw corruptSketch(`bucket index ${index} out of range ±${SKETCH_MAX_INDEX}`);
         }
         if (count > remaining) {
-          throw corruptSketch(
-            `bucket counts add up to more than the header's total ${total} (at byte ${at})`,
-          );
+          throw corruptSketch(`bucket counts add up to more than the header's total ${total} (at byte ${at})`);
         }
-        indexes.push(index);
-        counts.push(count);
+        if (index - this.#offset < 0 || index - this.#offset >= this.#counts.length) this.#grow(index, index);
+        this.#counts[index - this.#offset] += count;
+        if (index < this.#lo) this.#lo = index;
+        if (index > this.#hi) this.#hi = index;
         remaining -= count;
         previous = index;
       }
-      const lo = indexes[0];
-      const hi = previous;
-      const dense = new Float64Array(Math.max(MIN_CAPACITY, hi - lo + 1));
-      for (let i = 0; i < indexes.length; i++) dense[indexes[i] - lo] = counts[i];
-      sketch.#counts = dense;
-      sketch.#offset = lo;
-      sketch.#lo = lo;
-      sketch.#hi = hi;
     }
     if (reader.at !== bytes.length) {
       throw corruptSketch(`${bytes.length - reader.at} trailing bytes after the buckets`);
     }
-
-    if (total === 0) return sketch; // sum 0, min Infinity, max -Infinity whatever stats say
-    if (stats !== undefined) {
-      sketch.sum = stats.sum;
-      sketch.min = stats.min;
-      sketch.max = stats.max;
-      return sketch;
-    }
-    const hasBuckets = sketch.#hi >= sketch.#lo;
-    sketch.min = zeroCount > 0 || !hasBuckets ? 0 : bucketLowerBound(sketch.#lo);
-    sketch.max = hasBuckets ? bucketUpperBound(sketch.#hi) : 0;
-    let sum = 0;
-    for (let index = sketch.#lo; index <= sketch.#hi; index++) {
-      const count = sketch.#counts[index - sketch.#offset];
-      if (count !== 0) sum += (count * (bucketLowerBound(index) + bucketUpperBound(index))) / 2;
-    }
-    sketch.sum = sum;
-    return sketch;
+    this.count += total;
+    this.zeroCount += zeroCount;
   }
 
   /** Makes room for indexes `low..high` (and what the sketch holds) in a new, centred array. */

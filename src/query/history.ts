@@ -49,27 +49,78 @@ export function matchSeries(all: readonly SeriesRecord[], filters: HistoryQuery[
   return all.filter((series) => entries.every(([label, value]) => series.labels[label] === value));
 }
 
-/** Merges `windows` (all in one point) into quantiles from their sketches. */
-function mergedQuantiles(windows: readonly StoredWindow[]): [number | null, number | null, number | null] {
-  const merged = new Sketch();
-  for (const window of windows) {
-    if (window.sketch !== null) merged.merge(Sketch.decode(window.sketch, window));
+/** Class counts, extremes and quantiles of one point, filled window by window. */
+class PointAccumulator {
+  readonly classCounts = new Float64Array(STATUS_CLASSES.length);
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  windows = 0;
+  private first: StoredWindow | null = null;
+  private readonly merged = new Sketch();
+
+  reset(): void {
+    this.classCounts.fill(0);
+    this.count = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.windows = 0;
+    this.first = null;
   }
-  return [merged.quantile(0.5), merged.quantile(0.95), merged.quantile(0.99)];
-}
 
-function sumCounts(classCounts: Float64Array, offset: number): number {
-  let total = 0;
-  for (let c = 0; c < STATUS_CLASSES.length; c++) total += classCounts[offset + c];
-  return total;
-}
+  add(window: StoredWindow, classIndex: number): void {
+    if (classIndex >= 0) this.classCounts[classIndex] += window.count;
+    this.count += window.count;
+    if (window.min < this.min) this.min = window.min;
+    if (window.max > this.max) this.max = window.max;
+    this.windows++;
+    // One window: its precomputed quantiles serve. A second: start merging sketches.
+    if (this.windows === 1) {
+      this.first = window;
+      return;
+    }
+    if (this.windows === 2) {
+      this.merged.reset();
+      this.mergeSketch(this.first as StoredWindow);
+    }
+    this.mergeSketch(window);
+  }
 
-function statusCounts(classCounts: Float64Array, offset: number): StatusCounts {
-  const counts = {} as StatusCounts;
-  STATUS_CLASSES.forEach((name, c) => {
-    counts[`count_${name}`] = classCounts[offset + c];
-  });
-  return counts;
+  private mergeSketch(window: StoredWindow): void {
+    if (window.sketch !== null) this.merged.mergeEncoded(window.sketch, window);
+  }
+
+  quantile(q: 0.5 | 0.95 | 0.99): number | null {
+    if (this.windows === 0) return null;
+    if (this.windows === 1) {
+      const first = this.first as StoredWindow;
+      return q === 0.5 ? first.p50 : q === 0.95 ? first.p95 : first.p99;
+    }
+    return this.merged.quantile(q);
+  }
+
+  toPoint(ts: number, stepMs: number): HistoryPoint {
+    const c = this.classCounts;
+    const empty = this.count === 0;
+    return {
+      ts: formatTime(ts),
+      count: this.count,
+      rps: ratePerSecond(this.count, stepMs),
+      p50_ms: round(this.quantile(0.5), 3),
+      p95_ms: round(this.quantile(0.95), 3),
+      p99_ms: round(this.quantile(0.99), 3),
+      min_ms: empty ? null : round(this.min, 3),
+      max_ms: empty ? null : round(this.max, 3),
+      err_rate_pct: errorRatePct(c),
+      count_1xx: c[0],
+      count_2xx: c[1],
+      count_3xx: c[2],
+      count_4xx: c[3],
+      count_5xx: c[4],
+      count_timeout: c[5],
+      count_aborted: c[6],
+    };
+  }
 }
 
 /** Runs `query` against `store`. */
@@ -83,46 +134,18 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
 
   const { start, stepMs } = query;
   const pointCount = Math.ceil((query.end - start) / stepMs);
-  const classes = STATUS_CLASSES.length;
-  const classCounts = new Float64Array(pointCount * classes);
-  const sums = new Float64Array(pointCount);
-  const mins = new Float64Array(pointCount).fill(Infinity);
-  const maxs = new Float64Array(pointCount).fill(-Infinity);
-  const byPoint: StoredWindow[][] = Array.from({ length: pointCount }, () => []);
-  for (const window of windows) {
-    const p = Math.floor((window.start - start) / stepMs);
-    const classIndex = classOf.get(window.seriesId) ?? -1;
-    if (classIndex >= 0) classCounts[p * classes + classIndex] += window.count;
-    sums[p] += window.sum;
-    if (window.min < mins[p]) mins[p] = window.min;
-    if (window.max > maxs[p]) maxs[p] = window.max;
-    byPoint[p].push(window);
-  }
-
   const points: HistoryPoint[] = new Array(pointCount);
+  const acc = new PointAccumulator();
+  // Windows come ordered by start, so each point's windows are contiguous.
+  let next = 0;
   for (let p = 0; p < pointCount; p++) {
-    const inPoint = byPoint[p];
-    const [p50, p95, p99] =
-      inPoint.length === 0
-        ? [null, null, null]
-        : inPoint.length === 1
-          ? [inPoint[0].p50, inPoint[0].p95, inPoint[0].p99]
-          : mergedQuantiles(inPoint);
-    const counts = statusCounts(classCounts, p * classes);
-    const count = sumCounts(classCounts, p * classes);
-    const point: HistoryPoint = {
-      ts: formatTime(start + p * stepMs),
-      count,
-      rps: ratePerSecond(count, stepMs),
-      p50_ms: round(p50, 3),
-      p95_ms: round(p95, 3),
-      p99_ms: round(p99, 3),
-      min_ms: count === 0 ? null : round(mins[p], 3),
-      max_ms: count === 0 ? null : round(maxs[p], 3),
-      err_rate_pct: errorRatePct(classCounts, p * classes),
-      ...counts,
-    };
-    points[p] = point;
+    const pointEnd = start + (p + 1) * stepMs;
+    acc.reset();
+    while (next < windows.length && windows[next].start < pointEnd) {
+      const window = windows[next++];
+      acc.add(window, classOf.get(window.seriesId) ?? -1);
+    }
+    points[p] = acc.toPoint(start + p * stepMs, stepMs);
   }
   return {
     start: formatTime(start),

@@ -340,6 +340,36 @@ describe('Sketch.merge', () => {
   });
 });
 
+describe('Sketch.mergeEncoded', () => {
+  it('equals merging the decoded sketches, window by window', () => {
+    const rand = mulberry32(11);
+    const viaDecode = new Sketch();
+    const viaEncoded = new Sketch();
+    for (let w = 0; w < 200; w++) {
+      const window = new Sketch();
+      const n = w % 7 === 0 ? 0 : 1 + Math.floor(rand() * 300);
+      for (let i = 0; i < n; i++) window.record(w % 11 === 0 ? 0 : lognormal(rand, 2 + (w % 5), 0.8));
+      const bytes = window.encode();
+      viaDecode.merge(Sketch.decode(bytes, window));
+      viaEncoded.mergeEncoded(bytes, window);
+    }
+    assert.ok(viaDecode.count > 10_000);
+    assert.equal(viaEncoded.count, viaDecode.count);
+    assert.equal(viaEncoded.zeroCount, viaDecode.zeroCount);
+    assert.equal(viaEncoded.sum, viaDecode.sum);
+    assert.equal(viaEncoded.min, viaDecode.min);
+    assert.equal(viaEncoded.max, viaDecode.max);
+    assert.deepEqual(viaEncoded.encode(), viaDecode.encode());
+  });
+
+  it('rejects corrupt bytes like decode', () => {
+    const sketch = new Sketch();
+    assert.throws(() => sketch.mergeEncoded(new Uint8Array([1, 6, 5, 0]), { sum: 1, min: 1, max: 1 }), {
+      code: 'CORRUPT_SKETCH',
+    });
+  });
+});
+
 describe('Sketch.reset and clone', () => {
   it('reset empties the sketch and it records afresh', () => {
     const sketch = sketchOf(lognormalValues(mulberry32(5), 1000, 40, 2));

@@ -9,6 +9,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Whether rows come back as arrays of column values instead of objects (faster to build). */
+  raw(toggleState?: boolean): unknown;
   /** Whether integers are read as BigInt; the store turns this off on its own statements. */
   safeIntegers(toggleState?: boolean): unknown;
 }

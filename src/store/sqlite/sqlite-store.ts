@@ -83,19 +83,20 @@ interface SeriesRow {
   last_seen: number;
 }
 
-interface WindowRow {
-  series_id: number;
-  t: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  sketch?: Uint8Array | null;
-}
+/** A window row as an array, in the read statements' column order (sketch only when asked for). */
+type WindowRow = [
+  seriesId: number,
+  t: number,
+  count: number,
+  sum: number,
+  min: number,
+  max: number,
+  last: number | null,
+  p50: number | null,
+  p95: number | null,
+  p99: number | null,
+  sketch?: Uint8Array | null,
+];
 
 /**
  * Creates a store on a SQLite file, or on a better-sqlite3 `Database` you opened. The schema
@@ -131,6 +132,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
     return statement;
   }
 
+  // Reads return many rows: arrays are several times cheaper for the driver to build than objects.
+  function prepareRaw(sql: string): SqliteStatement {
+    const statement = prepare(sql);
+    statement.raw(true);
+    return statement;
+  }
+
   // Prepared on first use, not at creation: the tables exist only once migrate() has run.
   function seriesSql(): SeriesStatements {
     seriesStatements ??= {
@@ -148,8 +156,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const sql = windowSql(tier);
       statements = {
         upsert: prepare(sql.upsert),
-        read: prepare(sql.read),
-        readWithoutSketch: prepare(sql.readWithoutSketch),
+        read: prepareRaw(sql.read),
+        readWithoutSketch: prepareRaw(sql.readWithoutSketch),
         deleteBatch: prepare(sql.deleteBatch),
       };
       windowStatements.set(tier, statements);
@@ -274,17 +282,17 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         firstSecondFrom(toMs),
       ) as WindowRow[];
       return rows.map((row) => ({
-        seriesId: row.series_id,
-        start: row.t * 1000,
-        count: row.count,
-        sum: row.sum,
-        min: row.min,
-        max: row.max,
-        last: row.last,
-        p50: row.p50,
-        p95: row.p95,
-        p99: row.p99,
-        sketch: row.sketch == null ? null : asUint8Array(row.sketch),
+        seriesId: row[0],
+        start: row[1] * 1000,
+        count: row[2],
+        sum: row[3],
+        min: row[4],
+        max: row[5],
+        last: row[6],
+        p50: row[7],
+        p95: row[8],
+        p99: row[9],
+        sketch: row[10] == null ? null : asUint8Array(row[10]),
       }));
     },
 
