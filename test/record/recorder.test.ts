@@ -101,8 +101,9 @@ describe('HttpRecorder', () => {
     for (let i = 0; i < 1_000; i++) http.record(`X${i}`, '/a', 200, 1);
     for (let i = 0; i < 1_000; i++) http.record('PROPFIND', '/a', 200, 1);
     assert.equal(recorder.seriesCount, 1);
-    const byRoute = (http as unknown as { byRoute: Map<string, Map<string, unknown>> }).byRoute;
-    assert.deepEqual([...(byRoute.get('/a')?.keys() ?? [])], ['_OTHER']);
+    const byRoute = (http as unknown as { byRoute: Map<string, unknown[]> }).byRoute;
+    assert.equal(byRoute.size, 1);
+    assert.equal(byRoute.get('/a')?.filter((slot) => slot !== undefined).length, 1);
     const [window] = recorder.rotate(T0 + MINUTE_MS);
     assert.equal(window.count, 2_000);
     assert.equal(window.series.labels.method, '_OTHER');
