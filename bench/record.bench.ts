@@ -244,8 +244,8 @@ export async function recordBench(): Promise<BenchSection> {
         `${METHODS.length} methods (${METHODS.join(', ')}), statuses weighted ` +
         `${STATUS_MIX.map(([s, w]) => `${s}:${w}`).join(' ')} (%), durations lognormal (median 40 ms, sigma 0.8), ` +
         `mulberry32 seed ${SEED}. Generating them is not timed.`,
-      `Velocity's row is the whole hot path an adapter calls: status → class, one route Map lookup and a (method, class) slot ` +
-        `index (cached series handle) and the sketch update of the open one-minute window; it ended with ` +
+      `Velocity's row is the whole hot path an adapter calls: status → class, route → method → class lookups ` +
+        `(cached series handle) and the sketch update of the open one-minute window; it ended with ` +
         `${seriesCount} series (route × method × status class), and its recorded count was checked against the ops run.`,
       'prom-client 15 Histogram with its default buckets and labelNames [method, route, status], on a fresh ' +
         'Registry (not the global one); `observe` builds a labels object per call, as usual code does (status as the ' +

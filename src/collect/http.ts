@@ -25,34 +25,7 @@ export const ABORTED_CLASS = 6;
 /** The method label of requests whose method is not a standard one. */
 export const OTHER_METHOD = '_OTHER';
 
-/** The methods with series of their own, in slot order; any other method is OTHER_METHOD. */
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', OTHER_METHOD] as const;
-
-/** The slot index of a method; a switch on strings is cheaper than a Map lookup here. */
-function methodIndex(method: string): number {
-  switch (method) {
-    case 'GET':
-      return 0;
-    case 'POST':
-      return 1;
-    case 'PUT':
-      return 2;
-    case 'DELETE':
-      return 3;
-    case 'PATCH':
-      return 4;
-    case 'HEAD':
-      return 5;
-    case 'OPTIONS':
-      return 6;
-    case 'CONNECT':
-      return 7;
-    case 'TRACE':
-      return 8;
-    default:
-      return 9;
-  }
-}
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /** The status-class index of an HTTP status code (1xx → 0 … 5xx → 4; anything else → 4). */
 export function statusClassIndex(statusCode: number): number {
@@ -62,8 +35,7 @@ export function statusClassIndex(statusCode: number): number {
 
 /** Records HTTP requests into per-(method, route, status class) distribution series. */
 export class HttpRecorder {
-  /** Per route template, one series slot per (method, status class), filled on first use. */
-  private readonly byRoute = new Map<string, (DistributionSeries | undefined)[]>();
+  private readonly byRoute = new Map<string, Map<string, (DistributionSeries | undefined)[]>>();
 
   /**
    * @param recorder where the series live.
@@ -84,22 +56,38 @@ export class HttpRecorder {
 
   /** Records one request by status-class index (see STATUS_CLASSES), e.g. ABORTED_CLASS. */
   recordClass(method: string, route: string, classIndex: number, durationMs: number): void {
-    let slots = this.byRoute.get(route);
-    if (slots === undefined) {
-      slots = new Array<DistributionSeries | undefined>(METHODS.length * STATUS_CLASSES.length).fill(undefined);
-      this.byRoute.set(route, slots);
+    let byMethod = this.byRoute.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.byRoute.set(route, byMethod);
     }
-    const slot = methodIndex(method) * STATUS_CLASSES.length + classIndex;
-    let series = slots[slot];
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) byClass = this.classesOf(byMethod, method);
+    let series = byClass[classIndex];
     if (series === undefined) {
       series = this.recorder.distribution(HTTP_DURATION_METRIC, {
         ...this.baseLabels,
-        method: METHODS[methodIndex(method)],
+        method: KNOWN_METHODS.has(method) ? method : OTHER_METHOD,
         route,
         status_class: STATUS_CLASSES[classIndex],
       });
-      slots[slot] = series;
+      byClass[classIndex] = series;
     }
     series.observe(durationMs);
+  }
+
+  /**
+   * The per-class series slots of `method` on one route, created on first use. Unknown
+   * methods share the `_OTHER` slots, which are cached under `_OTHER` only: caching every
+   * unknown spelling would let clients grow the map without bound.
+   */
+  private classesOf(byMethod: Map<string, (DistributionSeries | undefined)[]>, method: string): (DistributionSeries | undefined)[] {
+    const name = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
+    let byClass = byMethod.get(name);
+    if (byClass === undefined) {
+      byClass = new Array<DistributionSeries | undefined>(STATUS_CLASSES.length).fill(undefined);
+      byMethod.set(name, byClass);
+    }
+    return byClass;
   }
 }

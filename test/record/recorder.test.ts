@@ -101,24 +101,24 @@ describe('HttpRecorder', () => {
     for (let i = 0; i < 1_000; i++) http.record(`X${i}`, '/a', 200, 1);
     for (let i = 0; i < 1_000; i++) http.record('PROPFIND', '/a', 200, 1);
     assert.equal(recorder.seriesCount, 1);
-    const byRoute = (http as unknown as { byRoute: Map<string, unknown[]> }).byRoute;
-    assert.equal(byRoute.size, 1);
-    assert.equal(byRoute.get('/a')?.filter((slot) => slot !== undefined).length, 1);
+    const byRoute = (http as unknown as { byRoute: Map<string, Map<string, unknown>> }).byRoute;
+    assert.deepEqual([...(byRoute.get('/a')?.keys() ?? [])], ['_OTHER']);
     const [window] = recorder.rotate(T0 + MINUTE_MS);
     assert.equal(window.count, 2_000);
     assert.equal(window.series.labels.method, '_OTHER');
   });
 
-  it('allocates nothing per observation: two million requests cause no garbage collection', () => {
+  it('allocates nothing per observation: at steady state a million requests cause no garbage collection', () => {
     // Measured in a quiet child process: the test runner's own work would trigger collections.
-    const measure = (...args: string[]): { collections: number; total: number } =>
+    const measure = (...args: string[]): { rounds: number[]; total: number } =>
       JSON.parse(
         execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/count-gc.ts', ...args], { encoding: 'utf8' }),
       );
     const recording = measure();
     const control = measure('--allocate');
-    assert.equal(recording.total, 2_200_000);
-    assert.equal(recording.collections, 0);
-    assert.ok(control.collections > 0, 'the control, which builds a string per observation, must trigger collections');
+    assert.equal(recording.total, 6_000_000);
+    // The first rounds may run before V8 has optimised the code; the last three are the steady state.
+    assert.deepEqual(recording.rounds.slice(3), [0, 0, 0], `collections per round: ${recording.rounds.join(', ')}`);
+    assert.ok(Math.min(...control.rounds) > 0, 'the control, which builds a string per observation, collects every round');
   });
 });
