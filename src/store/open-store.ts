@@ -1,19 +1,25 @@
 /**
- * Opens the store a database setting names: `memory`, a SQLite file path, or (later) a
- * PostgreSQL URL.
+ * Opens the store a database setting names: `memory`, a SQLite file path, or a PostgreSQL
+ * URL. To use a `pg.Pool` of your own, create the store with `createPostgresStore({ pool })`,
+ * re-exported here, and hand it to Velocity as its `store`.
  * @module
  */
 import { invalidOption } from '../errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
+import { createPostgresStore } from './postgres/postgres-store.js';
 import { createSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-/** Opens, without migrating, the store that `database` names. */
+export { createPostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export type { PgPoolLike } from './postgres/postgres-driver.js';
+
+/**
+ * Opens, without migrating (and, for PostgreSQL, without connecting), the store that
+ * `database` names: `memory`, a `postgres://` or `postgresql://` URL, or a SQLite file path.
+ */
 export function openStore(database: string): Store {
   if (database === 'memory' || database === ':memory:') return createMemoryStore();
-  if (/^postgres(ql)?:\/\//.test(database)) {
-    throw invalidOption('database', 'PostgreSQL is not supported by this version yet; use a SQLite path');
-  }
+  if (/^postgres(ql)?:\/\//i.test(database)) return createPostgresStore({ url: database });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) {
     throw invalidOption('database', `"${database}" is neither a file path, "memory", nor a postgres:// URL`);
   }

@@ -1,0 +1,179 @@
+/**
+ * The PostgreSQL schema as an ordered list of migrations, and the function that applies the
+ * ones not yet recorded in `velocity_schema_migrations`, each in its own transaction under an
+ * advisory lock, exactly once (the PostgreSQL store's `migrate()`). Never edit a migration
+ * that has shipped: add one with the next version.
+ * @module
+ */
+import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
+import { LOCK_KEYS, lockSql, quoteIdent } from './postgres-statements.js';
+
+/** One versioned schema change. */
+export interface PostgresMigration {
+  /** Position in the sequence, starting at 1, strictly increasing. */
+  readonly version: number;
+  /** A short name, recorded beside the version. */
+  readonly name: string;
+  /**
+   * The statements to run, separated by semicolons, with unqualified names: they are run
+   * with `search_path` set to the store's schema.
+   */
+  readonly sql: string;
+}
+
+/**
+ * Every migration, oldest first. Times are `timestamptz`; the 1-minute windows are keyed by
+ * (series_id, t) and partitioned by day on t (the store creates the daily partitions, see
+ * `createPostgresStore`), with an index on t for retention and time-range scans.
+ */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'series and 1m windows partitioned by day',
+    sql: `
+      CREATE TABLE velocity_series (
+        id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key        text        NOT NULL UNIQUE,
+        metric     text        NOT NULL,
+        kind       text        NOT NULL CHECK (kind IN ('distribution', 'counter', 'gauge')),
+        labels     jsonb       NOT NULL,
+        first_seen timestamptz NOT NULL,
+        last_seen  timestamptz NOT NULL
+      );
+      CREATE INDEX velocity_series_metric ON velocity_series (metric);
+
+      CREATE TABLE velocity_windows_1m (
+        series_id bigint           NOT NULL,
+        t         timestamptz      NOT NULL,
+        count     bigint           NOT NULL,
+        sum       double precision NOT NULL,
+        min       double precision NOT NULL,
+        max       double precision NOT NULL,
+        last      double precision,
+        p50       double precision,
+        p95       double precision,
+        p99       double precision,
+        sketch    bytea,
+        PRIMARY KEY (series_id, t)
+      ) PARTITION BY RANGE (t);
+      CREATE INDEX velocity_windows_1m_t ON velocity_windows_1m (t);
+    `,
+  },
+  {
+    version: 2,
+    name: 'velocity_metrics view (contract A)',
+    sql: `
+      -- One row per (minute, env, route, release_sha, build_time). Minutes are enumerated
+      -- newest first and each is aggregated on its own (LATERAL): "ORDER BY ts DESC LIMIT n"
+      -- then reads the newest minutes only instead of aggregating and sorting the whole table.
+      CREATE VIEW velocity_metrics AS
+      SELECT m.ts, g.env, g.route, g.rps, g.p50_ms, g.p95_ms, g.err_rate_pct, g.samples_1m, g.release_sha, g.build_time
+      FROM (SELECT DISTINCT t AS ts FROM velocity_windows_1m ORDER BY t DESC) m
+      CROSS JOIN LATERAL (
+        SELECT
+          s.labels ->> 'env' AS env,
+          (s.labels ->> 'method') || ' ' || (s.labels ->> 'route') AS route,
+          round(sum(w.count) / 60.0, 3)::double precision AS rps,
+          round(((array_agg(w.p50 ORDER BY w.count DESC, w.series_id))[1])::numeric, 3)::double precision AS p50_ms,
+          round(((array_agg(w.p95 ORDER BY w.count DESC, w.series_id))[1])::numeric, 3)::double precision AS p95_ms,
+          coalesce(round(
+            100.0 * sum(w.count) FILTER (WHERE s.labels ->> 'status_class' IN ('5xx', 'timeout'))
+              / nullif(sum(w.count), 0),
+            3), 0)::double precision AS err_rate_pct,
+          sum(w.count)::bigint AS samples_1m,
+          s.labels ->> 'release_sha' AS release_sha,
+          s.labels ->> 'build_time' AS build_time
+        FROM velocity_windows_1m w
+        JOIN velocity_series s ON s.id = w.series_id
+        WHERE w.t = m.ts
+          AND s.metric = 'http.server.request.duration'
+          AND s.labels ->> 'status_class' IN ('1xx', '2xx', '3xx', '4xx', '5xx', 'timeout', 'aborted')
+        GROUP BY env, route, release_sha, build_time
+      ) g;
+
+      COMMENT ON VIEW velocity_metrics IS
+        'Per route ("METHOD /route") and minute, per env, release_sha and build_time: HTTP request '
+        'KPIs from the 1-minute windows of http.server.request.duration (contract A). '
+        'samples_1m = requests in the minute; rps = samples_1m / 60; err_rate_pct = (5xx + timeout) / all * 100; '
+        'all rounded to 3 decimals. p50_ms and p95_ms are those of the minute''s window with the most requests '
+        '(ties: the lowest series id): exact when one window holds all of the minute''s requests for the row '
+        '(one instance, one status class), otherwise an approximation, since percentiles cannot be merged in SQL. '
+        'Merged percentiles come from the history API, which merges the windows'' sketches.';
+      COMMENT ON COLUMN velocity_metrics.ts IS 'Start of the minute (UTC-aligned).';
+      COMMENT ON COLUMN velocity_metrics.route IS 'HTTP method and route template, e.g. GET /api/jobs/:id.';
+      COMMENT ON COLUMN velocity_metrics.p50_ms IS 'p50 in ms of the minute''s largest window (see the view''s comment).';
+      COMMENT ON COLUMN velocity_metrics.p95_ms IS 'p95 in ms of the minute''s largest window (see the view''s comment).';
+      COMMENT ON COLUMN velocity_metrics.err_rate_pct IS '(5xx + timeout) / all requests * 100; 0 without requests.';
+      COMMENT ON COLUMN velocity_metrics.samples_1m IS 'Requests in the minute, over every status class and instance.';
+    `,
+  },
+];
+
+/**
+ * Applies, in order, every migration of `migrations` not yet recorded in
+ * `<schema>.velocity_schema_migrations` (creating the schema and that table if missing), each
+ * with its record in one transaction under `pg_advisory_xact_lock`: a failing migration
+ * leaves no trace, and instances migrating one database at the same moment apply each
+ * migration once (the others wait, then find it recorded). Returns the versions it applied,
+ * oldest first.
+ */
+export async function applyPostgresMigrations(
+  pool: PgPoolLike,
+  schema = 'public',
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  for (let i = 0; i < migrations.length; i++) {
+    const { version } = migrations[i];
+    if (!Number.isSafeInteger(version) || version < 1 || (i > 0 && version <= migrations[i - 1].version)) {
+      throw new Error(`PostgreSQL migrations must have strictly increasing positive versions (at ${version})`);
+    }
+  }
+  const recordTable = `${quoteIdent(schema)}.velocity_schema_migrations`;
+  const lock = lockSql(LOCK_KEYS.migrate);
+  const recorded = await withTransaction(pool, async (client) => {
+    await client.query({ text: lock });
+    // Looked up before creating: CREATE … IF NOT EXISTS would still need the CREATE privilege.
+    const exists = await client.query({
+      text: 'SELECT (to_regnamespace($1) IS NOT NULL)::int AS schema, (to_regclass($2) IS NOT NULL)::int AS log',
+      values: [quoteIdent(schema), recordTable],
+      types: PG_TYPES,
+    });
+    const found = exists.rows[0] as { schema: number; log: number };
+    if (found.schema === 0) await client.query({ text: `CREATE SCHEMA ${quoteIdent(schema)}` });
+    if (found.log === 0) {
+      await client.query({
+        text: `CREATE TABLE ${recordTable} (
+          version    integer     PRIMARY KEY,
+          name       text        NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      });
+      return new Set<number>();
+    }
+    const { rows } = await client.query({ text: `SELECT version FROM ${recordTable}`, types: PG_TYPES });
+    return new Set((rows as Array<{ version: number }>).map((row) => row.version));
+  });
+
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    if (recorded.has(migration.version)) continue;
+    const didApply = await withTransaction(pool, async (client) => {
+      await client.query({ text: lock });
+      // Checked under the lock: another instance may have applied it since we looked.
+      const again = await client.query({
+        text: `SELECT 1 FROM ${recordTable} WHERE version = $1`,
+        values: [migration.version],
+      });
+      if (again.rows.length > 0) return false;
+      await client.query({ text: `SET LOCAL search_path TO ${quoteIdent(schema)}` });
+      await client.query({ text: migration.sql });
+      await client.query({
+        text: `INSERT INTO ${recordTable} (version, name) VALUES ($1, $2)`,
+        values: [migration.version, migration.name],
+      });
+      return true;
+    });
+    if (didApply) applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,227 @@
+/**
+ * The SQL the PostgreSQL store runs, in one place so that its plans can be checked
+ * (`EXPLAIN`) by tests. Names come only from the store's schema (quoted), the tier → table map
+ * below and partition names built from a day; values are always bound parameters. Times are
+ * bound as epoch milliseconds (`float8`) and turned into `timestamptz` by `to_timestamp`, so
+ * no JavaScript Date (nor its range, nor its time zone) is involved.
+ * @module
+ */
+import { DAY_MS } from '../../model/duration.js';
+import type { Tier } from '../../model/window.js';
+import { assertTier } from '../validate-windows.js';
+
+// Only velocity_windows_1m exists until a migration adds the others.
+const windowTables: Readonly<Record<Tier, string>> = {
+  '1m': 'velocity_windows_1m',
+  '1h': 'velocity_windows_1h',
+  '1d': 'velocity_windows_1d',
+};
+
+/**
+ * Keys of the transaction-level advisory locks (`pg_advisory_xact_lock(bigint)`) the store
+ * takes: "velo" in the high 32 bits, the purpose in the low ones. Fixed, so that every
+ * instance of every version agrees on them.
+ */
+export const LOCK_KEYS = {
+  /** Held while applying migrations: two instances starting together apply each once. */
+  migrate: 0x76656c6f_00000001n,
+  /** Held while creating partitions, so two instances never create the same one. */
+  partitions: 0x76656c6f_00000002n,
+  /** Held while dropping a partition, so two retention runs never drop the same one. */
+  retention: 0x76656c6f_00000003n,
+  /** Held by a write that registers new series, so that concurrent registrations never deadlock. */
+  series: 0x76656c6f_00000004n,
+} as const;
+
+/** `name` as a quoted SQL identifier: `"name"`, with embedded quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `SELECT pg_advisory_xact_lock(key)`: waits for the lock, holds it until the transaction ends. */
+export function lockSql(key: bigint): string {
+  return `SELECT pg_advisory_xact_lock(${key.toString()})`;
+}
+
+/** `timestamptz` from a bound epoch-ms parameter `$n` (float8, ±Infinity allowed). */
+function time(n: number): string {
+  return `to_timestamp($${n}::float8 / 1000)`;
+}
+
+/** Epoch milliseconds, as bigint, of a `timestamptz` column. */
+function epochMs(column: string): string {
+  return `(extract(epoch FROM ${column}) * 1000)::int8`;
+}
+
+/** Statements on `velocity_series`. */
+export interface SeriesSql {
+  /**
+   * Registers series or widens their first/last seen, all in one statement, in the order
+   * given (so ids follow it): parallel arrays ($1 keys, $2 metrics, $3 kinds, $4 labels JSON,
+   * $5 first and $6 last seen in epoch ms). Returns `id, key` of every row.
+   */
+  readonly upsert: string;
+  /** Every series, by id. */
+  readonly listAll: string;
+  /** The series of one metric ($1), by id. */
+  readonly listByMetric: string;
+}
+
+/** The statements on `velocity_series` in `schema`. */
+export function seriesSql(schema: string): SeriesSql {
+  const table = `${quoteIdent(schema)}.velocity_series`;
+  const seen = `${epochMs('first_seen')} AS first_seen, ${epochMs('last_seen')} AS last_seen`;
+  const columns = `id, key, metric, kind, labels, ${seen}`;
+  return {
+    upsert: `
+      INSERT INTO ${table} AS s (key, metric, kind, labels, first_seen, last_seen)
+      SELECT u.key, u.metric, u.kind, u.labels::jsonb, to_timestamp(u.first_ms / 1000), to_timestamp(u.last_ms / 1000)
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[])
+        WITH ORDINALITY AS u (key, metric, kind, labels, first_ms, last_ms, n)
+      ORDER BY u.n
+      ON CONFLICT (key) DO UPDATE SET
+        first_seen = least(s.first_seen, excluded.first_seen),
+        last_seen  = greatest(s.last_seen, excluded.last_seen)
+      RETURNING id, key`,
+    listAll: `SELECT ${columns} FROM ${table} ORDER BY id`,
+    listByMetric: `SELECT ${columns} FROM ${table} WHERE metric = $1 ORDER BY id`,
+  };
+}
+
+/** The SQL for the window table of one tier. */
+export interface WindowSql {
+  /** The table's name, unquoted and unqualified (partitions are named after it). */
+  readonly table: string;
+  /** Whether the table is partitioned by UTC day (partitions `<table>_pYYYYMMDD`, made by the store). */
+  readonly partitionedByDay: boolean;
+  /**
+   * Inserts windows or replaces the stored ones with the same (series_id, t), in one
+   * statement: parallel arrays of series ids, starts (epoch ms), count, sum, min, max, last,
+   * p50, p95, p99, sketch. A (series_id, t) may appear once per statement.
+   */
+  readonly upsert: string;
+  /**
+   * Windows of the series in the bigint array $1 with `$2 ≤ t < $3` (epoch ms), by t then
+   * series, times as epoch ms and the sketch as hex (independent of `bytea_output`).
+   */
+  readonly read: string;
+  /** As `read`, without the sketch column. */
+  readonly readWithoutSketch: string;
+  /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
+  readonly deleteBatch: string;
+  /** The names of the table's partitions ($1: the table's regclass text, see `regclass`). */
+  readonly listPartitions: string;
+  /** The table as `schema.table` text, for a `$n::regclass` parameter. */
+  readonly regclass: string;
+}
+
+/**
+ * Builds the statements of the window table of `tier` in `schema`. Throws INVALID_PARAMETER
+ * for anything that is not a tier, so the table name placed in the SQL is always one of ours.
+ */
+export function windowSql(schema: string, tier: Tier): WindowSql {
+  assertTier(tier);
+  const name = windowTables[tier];
+  const table = `${quoteIdent(schema)}.${name}`;
+  const values = 'count, sum, min, max, last, p50, p95, p99';
+  const where = `series_id = ANY($1::bigint[]) AND t >= ${time(2)} AND t < ${time(3)}`;
+  // Aliased start_ms, not t: ORDER BY t must name the column (whose index order it can use).
+  const select = `series_id, ${epochMs('t')} AS start_ms, ${values}`;
+  return {
+    table: name,
+    partitionedByDay: tier === '1m',
+    upsert: `
+      INSERT INTO ${table} AS w (series_id, t, ${values}, sketch)
+      SELECT u.series_id, to_timestamp(u.t_ms / 1000),
+             u.count, u.sum, u.min, u.max, u.last, u.p50, u.p95, u.p99, u.sketch
+      FROM unnest($1::bigint[], $2::float8[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
+                  $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[])
+        AS u (series_id, t_ms, count, sum, min, max, last, p50, p95, p99, sketch)
+      ON CONFLICT (series_id, t) DO UPDATE SET
+        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+        last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
+        sketch = excluded.sketch`,
+    read: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readWithoutSketch: `SELECT ${select} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    deleteBatch: `
+      DELETE FROM ${table} WHERE (series_id, t) IN (
+        SELECT series_id, t FROM ${table} WHERE t < ${time(1)} LIMIT $2
+      )`,
+    listPartitions: `
+      SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = $1::regclass ORDER BY c.relname`,
+    regclass: table,
+  };
+}
+
+/**
+ * A PostgreSQL array literal (`{1,2.5,NULL}`) of numbers, for a `float8[]` or `bigint[]`
+ * parameter. Built here rather than by pg, whose generic encoder quotes and escapes every
+ * element: for a 10,000-window batch that is most of the time spent before sending.
+ */
+export function numberArray(values: ReadonlyArray<number | null>): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) literal += ',';
+    const value = values[i];
+    literal += value === null ? 'NULL' : String(value);
+  }
+  return `${literal}}`;
+}
+
+/** A PostgreSQL array literal of byte strings in hex form (`{\\x0aff,NULL}`), for a `bytea[]` parameter. */
+export function byteaArray(values: ReadonlyArray<Uint8Array | null>): string {
+  const elements = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const bytes = values[i];
+    // `\\x…` in an array literal is the element `\x…`: bytea's hex input format.
+    elements[i] =
+      bytes === null ? 'NULL' : `\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+  }
+  return `{${elements.join(',')}}`;
+}
+
+/** Which of the relations named in the text array $2 exist in the schema named by $1. */
+export const EXISTING_RELATIONS_SQL = `
+  SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = $1 AND c.relname = ANY($2::text[])`;
+
+const partitionSuffix = /_p(\d{4})(\d{2})(\d{2})$/;
+
+/** The name of the partition of `table` holding the UTC day that starts at `dayMs`: `<table>_pYYYYMMDD`. */
+export function partitionName(table: string, dayMs: number): string {
+  return `${table}_p${new Date(dayMs).toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** The start (epoch ms) of the day a partition of `table` holds, from its name; null for another name. */
+export function partitionDay(table: string, name: string): number | null {
+  const match = partitionSuffix.exec(name);
+  if (match === null || name.length !== table.length + 10 || !name.startsWith(table)) return null;
+  return Date.parse(`${match[1]}-${match[2]}-${match[3]}T00:00:00Z`);
+}
+
+/** Creates the partition of `schema.table` for the UTC day starting at `dayMs`: [day, day + 1 day). */
+export function createPartitionSql(schema: string, table: string, dayMs: number): string {
+  const from = dayMs / 1000;
+  const to = (dayMs + DAY_MS) / 1000;
+  return `CREATE TABLE ${quoteIdent(schema)}.${partitionName(table, dayMs)}
+    PARTITION OF ${quoteIdent(schema)}.${table} FOR VALUES FROM (to_timestamp(${from})) TO (to_timestamp(${to}))`;
+}
+
+/** Whether the relation named by $1 (`schema.name` text) exists: 1 or 0. */
+export const RELATION_EXISTS_SQL = 'SELECT (to_regclass($1) IS NOT NULL)::int AS found';
+
+/** `schema.name` of a partition (by its unquoted name), as text for `RELATION_EXISTS_SQL`. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** Counts the rows of a partition (by its unquoted name) of `schema`. */
+export function countPartitionSql(schema: string, name: string): string {
+  return `SELECT count(*) AS n FROM ${qualifiedName(schema, name)}`;
+}
+
+/** Drops a partition (by its unquoted name) of `schema`. */
+export function dropPartitionSql(schema: string, name: string): string {
+  return `DROP TABLE ${qualifiedName(schema, name)}`;
+}

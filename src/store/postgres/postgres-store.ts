@@ -1,0 +1,503 @@
+/**
+ * The PostgreSQL store (`pg`): production storage shared by every instance of a service.
+ * Times are `timestamptz`; series are stored once in `velocity_series` and referenced by id;
+ * 1-minute windows live in `velocity_windows_1m`, keyed by (series_id, t) and partitioned by
+ * UTC day so that retention drops whole days. A batch is written in one transaction with one
+ * statement per table (`INSERT … SELECT FROM unnest(…)`), never a statement per row.
+ * @module
+ */
+import pg from 'pg';
+import { invalidOption, invalidParameter } from '../../errors.js';
+import { DAY_MS } from '../../model/duration.js';
+import { canonicalLabels, type Labels } from '../../model/labels.js';
+import type { SeriesDescriptor, StoredWindow, Tier, Window, WindowKind } from '../../model/window.js';
+import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
+import { assertBatchSize, assertOpen, assertTime, validateWindows } from '../validate-windows.js';
+import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
+import { applyPostgresMigrations } from './postgres-migrations.js';
+import {
+  byteaArray,
+  EXISTING_RELATIONS_SQL,
+  LOCK_KEYS,
+  RELATION_EXISTS_SQL,
+  countPartitionSql,
+  createPartitionSql,
+  dropPartitionSql,
+  lockSql,
+  numberArray,
+  partitionDay,
+  partitionName,
+  qualifiedName,
+  seriesSql,
+  windowSql,
+  type WindowSql,
+} from './postgres-statements.js';
+
+/** Days after today (UTC) whose 1-minute partitions exist before any window reaches them. */
+export const POSTGRES_PARTITION_DAYS_AHEAD = 7;
+
+/**
+ * How long a connection attempt of a pool the store creates may take before the call that
+ * needed it rejects: an unreachable database fails calls rather than blocking them.
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How long retention waits for the table lock that dropping a partition needs. Writers and
+ * readers queue behind a waiting DROP, so it gives up (and retention fails, to be retried)
+ * rather than stall them behind a long-running query.
+ */
+export const POSTGRES_DROP_LOCK_TIMEOUT_MS = 2_000;
+
+/** Options of `createPostgresStore`: a URL to connect to, or a pool to use; and the schema. */
+export interface PostgresStoreOptions {
+  /** A `postgres://` or `postgresql://` URL; the store creates its own pool and ends it on close. */
+  readonly url?: string;
+  /**
+   * A pool to use instead, e.g. your own `pg.Pool`. The store never ends it (its owner does)
+   * and never changes its settings: result parsing is set per query.
+   */
+  readonly pool?: PgPoolLike;
+  /** The schema holding Velocity's tables, created by `migrate()` if missing. Default `public`. */
+  readonly schema?: string;
+}
+
+// Years 1 to 9999: the range in which partition names (pYYYYMMDD) and ISO dates are plain.
+const FIRST_STORABLE_MS = Date.parse('0001-01-01T00:00:00Z');
+const END_STORABLE_MS = Date.parse('9999-12-31T00:00:00Z') + DAY_MS;
+
+// The range of timestamptz (4714-11-24 BC to 294276 AD), in epoch ms; bounds outside it are infinite.
+const PG_TIME_MIN_MS = -210_866_803_200_000;
+const PG_TIME_END_MS = 9_224_318_016_000_000;
+
+/** What this store knows a series' row holds: its id and a span (epoch ms) its first/last seen covers. */
+interface KnownSeries {
+  readonly id: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** One distinct series of a batch: the span of its windows' starts and its windows by start. */
+interface BatchSeries {
+  readonly series: SeriesDescriptor;
+  first: number;
+  last: number;
+  id: number;
+  /** Its windows by start (epoch ms); a later window with the same start replaced the earlier. */
+  readonly byStart: Map<number, Window>;
+}
+
+interface SeriesRow {
+  id: number;
+  key: string;
+  metric: string;
+  kind: WindowKind;
+  labels: Labels;
+  first_seen: number;
+  last_seen: number;
+}
+
+interface WindowRow {
+  series_id: number;
+  start_ms: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** Hex, when read with the sketch. */
+  sketch?: string | null;
+}
+
+/**
+ * Creates a store on a PostgreSQL database, through a pool it creates from `url` or through
+ * your own `pool`. Nothing connects until the first call, so creating a store never fails or
+ * blocks on an unreachable database; calls reject until it answers. The schema is not created
+ * implicitly: call `await store.migrate()` (at start-up, or through `velocity migrate`); it
+ * applies the migrations the database has not had, under an advisory lock so instances
+ * starting together are safe, and creates the coming days' partitions.
+ *
+ * Partitions: one per UTC day (`velocity_windows_1m_pYYYYMMDD`, no DEFAULT partition, so that
+ * any day can be dropped). `migrate()` and every write make sure that today and the next
+ * POSTGRES_PARTITION_DAYS_AHEAD days exist, and every day a batch touches, however far in the
+ * past or future (years 1 to 9999), gets its partition on demand. Which partitions exist is
+ * cached per store; a write that finds one of them dropped (by another instance's retention)
+ * looks again and retries once. Series ids are cached per store too, once a write commits.
+ * @example
+ * const store = createPostgresStore({ url: process.env.DATABASE_URL });
+ * await store.migrate();
+ * await store.writeWindows('1m', windows);
+ * @example
+ * // Your own pool: the store uses it and leaves it open on close().
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 5 });
+ * const velocity = createVelocity({ store: createPostgresStore({ pool, schema: 'metrics' }) });
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  if (options.url !== undefined && options.pool !== undefined) {
+    throw invalidOption('pool', 'give either a url or a pool, not both');
+  }
+  if (options.url === undefined && options.pool === undefined) {
+    throw invalidOption('url', 'give a postgres:// URL or a pg.Pool');
+  }
+  const schema = options.schema ?? 'public';
+  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63) {
+    throw invalidOption('schema', `must be a name of 1 to 63 bytes (got ${JSON.stringify(schema)})`);
+  }
+  const ownPool = options.pool === undefined ? openPool(options.url as string) : undefined;
+  const pool: PgPoolLike = options.pool ?? (ownPool as pg.Pool);
+
+  const series = seriesSql(schema);
+  const windowStatements = new Map<Tier, WindowSql>();
+  const knownSeries = new Map<string, KnownSeries>();
+  /** Start (epoch ms) of each day whose 1m partition this store has seen exist. */
+  const knownPartitions = new Set<number>();
+  let closed = false;
+
+  function windowsSql(tier: Tier): WindowSql {
+    let statements = windowStatements.get(tier);
+    if (statements === undefined) {
+      statements = windowSql(schema, tier);
+      windowStatements.set(tier, statements);
+    }
+    return statements;
+  }
+
+  /** Creates the partitions of `table` for the days (starts, epoch ms) not known to exist. */
+  async function ensurePartitions(table: string, days: Iterable<number>): Promise<void> {
+    const missing = [...days].filter((day) => !knownPartitions.has(day));
+    if (missing.length === 0) return;
+    await withTransaction(pool, async (client) => {
+      // One instance at a time, and checked under the lock: another may just have made them.
+      await client.query({ text: lockSql(LOCK_KEYS.partitions) });
+      const { rows } = await client.query({
+        text: EXISTING_RELATIONS_SQL,
+        values: [schema, missing.map((day) => partitionName(table, day))],
+        types: PG_TYPES,
+      });
+      const existing = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+      for (const day of missing) {
+        if (!existing.has(partitionName(table, day))) {
+          await client.query({ text: createPartitionSql(schema, table, day) });
+        }
+      }
+    });
+    for (const day of missing) knownPartitions.add(day);
+  }
+
+  /** Today (UTC) and the days ahead, as day starts in epoch ms. */
+  function daysAhead(): number[] {
+    const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    return Array.from({ length: POSTGRES_PARTITION_DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
+  }
+
+  async function ensurePartitionsFor(sql: WindowSql, batch: Map<string, BatchSeries>): Promise<void> {
+    if (!sql.partitionedByDay) return;
+    const days = new Set(daysAhead());
+    for (const entry of batch.values()) {
+      for (const start of entry.byStart.keys()) days.add(Math.floor(start / DAY_MS) * DAY_MS);
+    }
+    await ensurePartitions(sql.table, days);
+  }
+
+  /** Writes a grouped batch in one transaction: one statement for its series, one for its windows. */
+  async function writeBatch(sql: WindowSql, batch: Map<string, BatchSeries>): Promise<void> {
+    await withTransaction(pool, async (client) => {
+      const upserts: BatchSeries[] = [];
+      let registers = false;
+      for (const [key, entry] of batch) {
+        const known = knownSeries.get(key);
+        if (known === undefined) {
+          registers = true;
+          upserts.push(entry);
+        } else {
+          entry.id = known.id;
+          if (entry.first < known.firstSeen || entry.last > known.lastSeen) upserts.push(entry);
+        }
+      }
+      // Two writes registering the same new series in different orders would deadlock on the
+      // key index; new series are rare, so their writes simply take turns.
+      if (registers) await client.query({ text: lockSql(LOCK_KEYS.series) });
+      if (upserts.length > 0) {
+        const { rows } = await client.query({
+          text: series.upsert,
+          values: [
+            upserts.map((e) => e.series.key),
+            upserts.map((e) => e.series.metric),
+            upserts.map((e) => e.series.kind),
+            upserts.map((e) => JSON.stringify(canonicalLabels(e.series.labels))),
+            upserts.map((e) => e.first),
+            upserts.map((e) => e.last),
+          ],
+          types: PG_TYPES,
+        });
+        for (const row of rows as Array<{ id: number; key: string }>) {
+          (batch.get(row.key) as BatchSeries).id = row.id;
+        }
+      }
+
+      // Rows in key order, so concurrent writes of overlapping windows lock them in one order.
+      const entries = [...batch.values()].sort((a, b) => a.id - b.id);
+      let rowCount = 0;
+      for (const entry of entries) rowCount += entry.byStart.size;
+      const ids = new Array<number>(rowCount);
+      const starts = new Array<number>(rowCount);
+      const counts = new Array<number>(rowCount);
+      const sums = new Array<number>(rowCount);
+      const mins = new Array<number>(rowCount);
+      const maxs = new Array<number>(rowCount);
+      const lasts = new Array<number | null>(rowCount);
+      const p50s = new Array<number | null>(rowCount);
+      const p95s = new Array<number | null>(rowCount);
+      const p99s = new Array<number | null>(rowCount);
+      const sketches = new Array<Uint8Array | null>(rowCount);
+      let i = 0;
+      for (const entry of entries) {
+        const byStart = [...entry.byStart.keys()].sort((a, b) => a - b);
+        for (const start of byStart) {
+          const w = entry.byStart.get(start) as Window;
+          ids[i] = entry.id;
+          starts[i] = start;
+          counts[i] = w.count;
+          sums[i] = w.sum;
+          mins[i] = w.min;
+          maxs[i] = w.max;
+          lasts[i] = w.last;
+          p50s[i] = w.p50;
+          p95s[i] = w.p95;
+          p99s[i] = w.p99;
+          sketches[i] = w.sketch;
+          i++;
+        }
+      }
+      await client.query({
+        text: sql.upsert,
+        values: [
+          ...[ids, starts, counts, sums, mins, maxs, lasts, p50s, p95s, p99s].map(numberArray),
+          byteaArray(sketches),
+        ],
+      });
+    });
+  }
+
+  /** Drops the partitions of `sql.table` whose day ends at or before `cutoffMs`; returns their rows. */
+  async function dropPartitionsBefore(sql: WindowSql, cutoffMs: number): Promise<number> {
+    const { rows } = await pool.query({ text: sql.listPartitions, values: [sql.regclass], types: PG_TYPES });
+    let dropped = 0;
+    for (const { name } of rows as Array<{ name: string }>) {
+      const day = partitionDay(sql.table, name);
+      if (day === null || day + DAY_MS > cutoffMs) continue;
+      dropped += await withTransaction(pool, async (client) => {
+        await client.query({ text: lockSql(LOCK_KEYS.retention) });
+        // Another instance's retention may have dropped it while this one waited for the lock.
+        const exists = await client.query({
+          text: RELATION_EXISTS_SQL,
+          values: [qualifiedName(schema, name)],
+          types: PG_TYPES,
+        });
+        if ((exists.rows[0] as { found: number }).found === 0) return 0;
+        await client.query({ text: `SET LOCAL lock_timeout = ${POSTGRES_DROP_LOCK_TIMEOUT_MS}` });
+        const counted = await client.query({ text: countPartitionSql(schema, name), types: PG_TYPES });
+        await client.query({ text: dropPartitionSql(schema, name) });
+        return (counted.rows[0] as { n: number }).n;
+      });
+      knownPartitions.delete(day);
+    }
+    return dropped;
+  }
+
+  return {
+    kind: 'postgres',
+
+    async migrate(): Promise<void> {
+      assertOpen(closed);
+      await applyPostgresMigrations(pool, schema);
+      await ensurePartitions(windowsSql('1m').table, daysAhead());
+    },
+
+    async writeWindows(tier: Tier, windows: readonly Window[]): Promise<void> {
+      assertOpen(closed);
+      validateWindows(tier, windows);
+      assertStorable(windows);
+      if (windows.length === 0) return;
+      const sql = windowsSql(tier);
+      const batch = groupBatch(windows);
+      try {
+        await ensurePartitionsFor(sql, batch);
+        await writeBatch(sql, batch);
+      } catch (error) {
+        if (!isMissingPartition(error)) throw error;
+        // A partition this store had seen is gone (dropped by retention elsewhere): look again.
+        knownPartitions.clear();
+        await ensurePartitionsFor(sql, batch);
+        await writeBatch(sql, batch);
+      }
+      // Only after the commit: a rolled-back batch must not leave ids or spans in the cache.
+      for (const [key, entry] of batch) {
+        const known = knownSeries.get(key);
+        knownSeries.set(key, {
+          id: entry.id,
+          firstSeen: known === undefined ? entry.first : Math.min(known.firstSeen, entry.first),
+          lastSeen: known === undefined ? entry.last : Math.max(known.lastSeen, entry.last),
+        });
+      }
+    },
+
+    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+      assertOpen(closed);
+      const { rows } = await pool.query(
+        metric === undefined
+          ? { text: series.listAll, types: PG_TYPES }
+          : { text: series.listByMetric, values: [metric], types: PG_TYPES },
+      );
+      return (rows as SeriesRow[]).map((row) => ({
+        id: row.id,
+        key: row.key,
+        metric: row.metric,
+        kind: row.kind,
+        // jsonb keeps keys in its own order; hand them out sorted, as they were written.
+        labels: canonicalLabels(row.labels),
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+      }));
+    },
+
+    async readWindows(
+      tier: Tier,
+      seriesIds: readonly number[],
+      fromMs: number,
+      toMs: number,
+      options?: ReadWindowsOptions,
+    ): Promise<StoredWindow[]> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const sql = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
+      const withSketch = options?.withSketch ?? true;
+      const { rows } = await pool.query({
+        text: withSketch ? sql.read : sql.readWithoutSketch,
+        values: [[...seriesIds], timeParam(fromMs), timeParam(toMs)],
+        types: PG_TYPES,
+      });
+      return (rows as WindowRow[]).map((row) => ({
+        seriesId: row.series_id,
+        start: row.start_ms,
+        count: row.count,
+        sum: row.sum,
+        min: row.min,
+        max: row.max,
+        last: row.last,
+        p50: row.p50,
+        p95: row.p95,
+        p99: row.p99,
+        sketch: row.sketch == null ? null : hexBytes(row.sketch),
+      }));
+    },
+
+    /**
+     * Drops, whole, every daily partition that ends at or before `cutoffMs` (counting its rows
+     * first), then deletes the older windows of the partition the cutoff falls in, `batchSize`
+     * rows per statement. Rows written into a partition between its count and its drop are
+     * dropped without being counted.
+     */
+    async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
+      assertOpen(closed);
+      const sql = windowsSql(tier);
+      assertTime('cutoffMs', cutoffMs);
+      assertBatchSize(batchSize);
+      let deleted = sql.partitionedByDay ? await dropPartitionsBefore(sql, cutoffMs) : 0;
+      const cutoff = timeParam(cutoffMs);
+      for (;;) {
+        assertOpen(closed);
+        // One statement in autocommit mode is one short transaction: writers wait at most one batch.
+        const { rowCount } = await pool.query({ text: sql.deleteBatch, values: [cutoff, batchSize] });
+        const changes = rowCount ?? 0;
+        deleted += changes;
+        if (changes < batchSize) return deleted;
+      }
+    },
+
+    async ping(): Promise<void> {
+      assertOpen(closed);
+      await pool.query({ text: 'SELECT 1' });
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      knownSeries.clear();
+      knownPartitions.clear();
+      await ownPool?.end();
+    },
+  };
+}
+
+function openPool(url: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    application_name: 'velocity',
+    // Idle connections must not keep the host's process alive once it is otherwise done.
+    allowExitOnIdle: true,
+  });
+  // An idle connection that breaks (the server restarted) is emitted here, and an unhandled
+  // 'error' event would crash the host. The pool has already discarded it; the next call
+  // that needs a connection reports the problem to its caller.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/**
+ * Throws INVALID_PARAMETER, naming the first offending window, unless every window fits the
+ * PostgreSQL schema beyond what `validateWindows` checks: a whole `count` (a bigint column)
+ * and a start between the years 1 and 9999.
+ */
+function assertStorable(windows: readonly Window[]): void {
+  for (let i = 0; i < windows.length; i++) {
+    const { count, start } = windows[i];
+    if (!Number.isSafeInteger(count)) {
+      throw invalidParameter(`windows[${i}].count`, `must be a whole number in PostgreSQL (got ${count})`);
+    }
+    if (start < FIRST_STORABLE_MS || start >= END_STORABLE_MS) {
+      throw invalidParameter(`windows[${i}].start`, `PostgreSQL keeps windows from year 1 to 9999 (got ${start})`);
+    }
+  }
+}
+
+/** The batch by series key, each series with its windows by start: a later duplicate replaces an earlier one. */
+function groupBatch(windows: readonly Window[]): Map<string, BatchSeries> {
+  const batch = new Map<string, BatchSeries>();
+  for (const w of windows) {
+    const entry = batch.get(w.series.key);
+    if (entry === undefined) {
+      const byStart = new Map([[w.start, w]]);
+      batch.set(w.series.key, { series: w.series, first: w.start, last: w.start, id: 0, byStart });
+    } else {
+      if (w.start < entry.first) entry.first = w.start;
+      if (w.start > entry.last) entry.last = w.start;
+      entry.byStart.set(w.start, w);
+    }
+  }
+  return batch;
+}
+
+/** Whether `error` is PostgreSQL's "no partition of relation … found for row" (SQLSTATE 23514). */
+function isMissingPartition(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23514';
+}
+
+/** `ms` as a bound time parameter: times beyond timestamptz's range become ±Infinity. */
+function timeParam(ms: number): number {
+  if (ms < PG_TIME_MIN_MS) return -Infinity;
+  if (ms >= PG_TIME_END_MS) return Infinity;
+  return ms;
+}
+
+/** The bytes of a hex string, as a plain Uint8Array so that stores return the same type. */
+function hexBytes(hex: string): Uint8Array {
+  const bytes = Buffer.from(hex, 'hex');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
