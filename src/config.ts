@@ -97,6 +97,20 @@ function durationSetting(
 }
 
 /**
+ * The database that `DATABASE_URL` and contract B's `OBSERVABILITY_METRICS_STORAGE`
+ * (`memory` | `database`) name: `memory` keeps nothing across restarts; `database` (or no
+ * setting) uses `DATABASE_URL` when set, else the default.
+ */
+function contractBDatabase(env: Env): string | undefined {
+  const storage = env.OBSERVABILITY_METRICS_STORAGE?.trim();
+  if (storage === 'memory') return 'memory';
+  if (storage !== undefined && storage !== '' && storage !== 'database') {
+    throw invalidOption('OBSERVABILITY_METRICS_STORAGE', `"${storage}" is neither "memory" nor "database"`);
+  }
+  return firstSet(env, ['DATABASE_URL']);
+}
+
+/**
  * Resolves options against the environment and the defaults.
  * @example resolveConfig({ service: 'api' }, process.env).flushIntervalMs // 30000
  */
@@ -105,6 +119,7 @@ export function resolveConfig(options: VelocityConfigOptions = {}, env: Env = pr
   const flushIntervalMs = durationSetting(options.flushInterval, 'flushInterval', env, [
     ['VELOCITY_FLUSH_INTERVAL', 1],
     ['HISTORY_SNAPSHOT_SEC', SECOND_MS],
+    ['OBSERVABILITY_METRICS_BATCH_INTERVAL', 1],
   ], defaults.flushIntervalMs);
   const retention1mMs = durationSetting(options.retention1m, 'retention1m', env, [
     ['VELOCITY_RETENTION_1M', 1],
@@ -118,8 +133,7 @@ export function resolveConfig(options: VelocityConfigOptions = {}, env: Env = pr
   const maxPendingBytes = options.maxPendingBytes ?? defaults.maxPendingBytes;
   if (!(maxPendingBytes > 0)) throw invalidOption('maxPendingBytes', 'must be a positive number of bytes');
   return {
-    database:
-      options.database ?? firstSet(env, ['VELOCITY_DATABASE_URL', 'DATABASE_URL']) ?? defaults.database,
+    database: options.database ?? firstSet(env, ['VELOCITY_DATABASE_URL']) ?? contractBDatabase(env) ?? defaults.database,
     flushIntervalMs,
     retention1mMs,
     pruneIntervalMs,

@@ -15,7 +15,15 @@ export { parseTime } from './model/time.js';
 export type { Labels } from './model/labels.js';
 export type { Window, WindowValues, StoredWindow, Tier, WindowKind, SeriesDescriptor } from './model/window.js';
 export type { Store, SeriesRecord, ReadWindowsOptions } from './store/store.js';
-export { openStore } from './store/open-store.js';
+export {
+  openStore,
+  describeDatabase,
+  createPostgresStore,
+  type PostgresStoreOptions,
+  type PgPoolLike,
+} from './store/open-store.js';
+export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export { createMemoryStore } from './store/memory/memory-store.js';
 export type { HistoryResult, HistoryPoint } from './query/history.js';
 export type { LiveSnapshot, LiveRoute, LiveStats } from './query/live.js';
 export { parseHistoryParams, type HistoryQuery, type RawParams } from './query/params.js';

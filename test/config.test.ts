@@ -30,6 +30,15 @@ describe('resolveConfig', () => {
     assert.equal(config.database, '/tmp/x.db');
   });
 
+  it('maps contract B’s storage and batch settings', () => {
+    assert.equal(resolveConfig({}, { OBSERVABILITY_METRICS_STORAGE: 'memory', DATABASE_URL: 'postgres://h/db' }).database, 'memory');
+    assert.equal(resolveConfig({}, { OBSERVABILITY_METRICS_STORAGE: 'database', DATABASE_URL: 'postgres://h/db' }).database, 'postgres://h/db');
+    assert.equal(resolveConfig({}, { OBSERVABILITY_METRICS_STORAGE: 'database' }).database, './data/velocity.db');
+    assert.equal(resolveConfig({}, { VELOCITY_DATABASE_URL: '/a.db', OBSERVABILITY_METRICS_STORAGE: 'memory' }).database, '/a.db');
+    assert.equal(resolveConfig({}, { OBSERVABILITY_METRICS_BATCH_INTERVAL: '5000' }).flushIntervalMs, 5_000);
+    assert.throws(() => resolveConfig({}, { OBSERVABILITY_METRICS_STORAGE: 'redis' }), /OBSERVABILITY_METRICS_STORAGE: "redis" is neither/);
+  });
+
   it('names the setting that holds a bad value', () => {
     assert.throws(() => resolveConfig({}, { VELOCITY_FLUSH_INTERVAL: 'fast' }), (e: unknown) => e instanceof VelocityError && e.param === 'VELOCITY_FLUSH_INTERVAL');
     assert.throws(() => resolveConfig({ flushInterval: '10ms' }, {}), /flushInterval: must be at least 100ms/);

@@ -33,6 +33,7 @@ import {
   type RunningServer,
 } from './serve.js';
 import { openMigratedStore } from './store.js';
+import { describeDatabase } from '../store/open-store.js';
 
 const MAX_ROUTES = 500;
 
@@ -152,7 +153,7 @@ export const demoCommand: Command = {
     }
     process.stdout.write(
       `velocity: back-filled ${days} day${days === 1 ? '' : 's'} × ${routes} route${routes === 1 ? '' : 's'}: ` +
-        `${written} windows in ${formatElapsed(Date.now() - startedAt)} (${iso(scenario.fromMs)} to ${iso(scenario.toMs)}, database ${config.database})\n`,
+        `${written} windows in ${formatElapsed(Date.now() - startedAt)} (${iso(scenario.fromMs)} to ${iso(scenario.toMs)}, database ${describeDatabase(config.database)})\n`,
     );
     if (serving === undefined) {
       await store.close();
@@ -163,7 +164,7 @@ export const demoCommand: Command = {
     const traffic = startLiveTraffic(velocity, scenario);
     process.stdout.write(
       [
-        `velocity: serving the API on ${server.url} (database ${config.database}), with live demo traffic; Ctrl-C stops`,
+        `velocity: serving the API on ${server.url} (database ${describeDatabase(config.database)}), with live demo traffic; Ctrl-C stops`,
         ...examples(server.url, scenario, config.database),
         '',
       ].join('\n'),

@@ -7,6 +7,7 @@ import { resolveConfig } from '../config.js';
 import { stringFlag, type Command } from './args.js';
 import { DB_FLAG } from './serve.js';
 import { openMigratedStore } from './store.js';
+import { describeDatabase } from '../store/open-store.js';
 
 /** `velocity migrate`. */
 export const migrateCommand: Command = {
@@ -17,7 +18,7 @@ export const migrateCommand: Command = {
     const { database } = resolveConfig({ database: stringFlag(flags, 'db') });
     const store = await openMigratedStore(database, { create: true });
     await store.close();
-    process.stdout.write(`velocity: ${store.kind} store ${database}: schema is up to date\n`);
+    process.stdout.write(`velocity: ${store.kind} store ${describeDatabase(database)}: schema is up to date\n`);
     return 0;
   },
 };

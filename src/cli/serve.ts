@@ -11,6 +11,7 @@ import { resolveConfig } from '../config.js';
 import { createVelocity, type Velocity } from '../velocity.js';
 import { flagOrEnv, parseInteger, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
 import { openMigratedStore } from './store.js';
+import { describeDatabase } from '../store/open-store.js';
 
 /** The `--db` flag, shared by every command that opens a store. */
 export const DB_FLAG: FlagSpec = {
@@ -137,7 +138,7 @@ export const serveCommand: Command = {
     const store = await openMigratedStore(resolveConfig(options).database, { create: true });
     const velocity = createVelocity({ ...options, store, handleSignals: false });
     const server = await startServer(velocity, listen);
-    process.stdout.write(`velocity: serving the API on ${server.url} (database ${velocity.config.database})\n`);
+    process.stdout.write(`velocity: serving the API on ${server.url} (database ${describeDatabase(velocity.config.database)})\n`);
     await serveUntilSignal(velocity, server);
     return 0;
   },

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { VelocityError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { describeDatabase } from '../store/open-store.js';
 
 /** How `openMigratedStore` treats a database file that does not exist yet. */
 export interface OpenOptions {
@@ -26,7 +27,7 @@ function isFilePath(database: string): boolean {
  */
 export async function openMigratedStore(database: string, options: OpenOptions): Promise<Store> {
   if (!options.create && isFilePath(database) && !existsSync(database)) {
-    throw new Error(`no database at ${database} (pass --db, or create one with 'velocity demo' or 'velocity serve')`);
+    throw new Error(`no database at ${describeDatabase(database)} (pass --db, or create one with 'velocity demo' or 'velocity serve')`);
   }
   let store: Store | undefined;
   try {
@@ -36,6 +37,6 @@ export async function openMigratedStore(database: string, options: OpenOptions):
   } catch (error) {
     await store?.close();
     if (error instanceof VelocityError && error.status === 400) throw error;
-    throw new Error(`cannot open database ${database}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot open database ${describeDatabase(database)}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

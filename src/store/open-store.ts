@@ -14,6 +14,22 @@ export { createPostgresStore, type PostgresStoreOptions } from './postgres/postg
 export type { PgPoolLike } from './postgres/postgres-driver.js';
 
 /**
+ * The database setting as it may be shown in messages and logs: a URL's password replaced
+ * by `***`; paths and `memory` unchanged.
+ * @example describeDatabase('postgres://app:s3cret@db/metrics') // 'postgres://app:***@db/metrics'
+ */
+export function describeDatabase(database: string): string {
+  if (!database.includes('://')) return database;
+  try {
+    const url = new URL(database);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return database.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+/**
  * Opens, without migrating (and, for PostgreSQL, without connecting), the store that
  * `database` names: `memory`, a `postgres://` or `postgresql://` URL, or a SQLite file path.
  */

@@ -37,7 +37,7 @@ describe('velocity usage and errors', () => {
       [['demo', '--days', 'seven'], /--days: "seven" is not a whole number/],
       [['demo', '--routes', '0', '--no-serve'], /--routes: must be between 1 and 500/],
       [['prune', '--retention-1m', 'soon'], /--retention-1m: "soon" is not a duration/],
-      [['migrate', '--db', 'postgres://localhost/x'], /database: PostgreSQL is not supported/],
+      [['migrate', '--db', 'mysql://localhost/x'], /database: "mysql:\/\/localhost\/x" is neither a file path/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { cwd })));
     results.forEach((result, i) => assertUsageError(result, cases[i][1]));

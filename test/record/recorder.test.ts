@@ -116,9 +116,9 @@ describe('HttpRecorder', () => {
       );
     const recording = measure();
     const control = measure('--allocate');
-    assert.equal(recording.total, 6_000_000);
+    assert.equal(recording.total, 10_000_000);
     // The first rounds may run before V8 has optimised the code; the last three are the steady state.
-    assert.deepEqual(recording.rounds.slice(3), [0, 0, 0], `collections per round: ${recording.rounds.join(', ')}`);
+    assert.deepEqual(recording.rounds.slice(-3), [0, 0, 0], `collections per round: ${recording.rounds.join(', ')}`);
     assert.ok(Math.min(...control.rounds) > 0, 'the control, which builds a string per observation, collects every round');
   });
 });
