@@ -20,7 +20,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../model/duration.js';
 import { seriesKey } from '../model/labels.js';
 import { Sketch } from '../model/sketch.js';
 import { bucketStart } from '../model/time.js';
-import type { SeriesDescriptor, Window } from '../model/window.js';
+import { distributionValues, type SeriesDescriptor, type Window } from '../model/window.js';
 import { hashInts, lognormal, mulberry32, poisson, type Random } from './random.js';
 
 /** The labels every demo series carries besides method, route, status class and release. */
@@ -360,19 +360,7 @@ export function* demoBatches(scenario: DemoScenario, batchSize = DEMO_BATCH_SIZE
         if (counts[c] === 0) continue;
         sketch.reset();
         for (let i = 0; i < counts[c]; i++) sketch.record(drawLatency(traffic, c, rand));
-        windows.push({
-          series: series(r, c, release),
-          start,
-          count: sketch.count,
-          sum: sketch.sum,
-          min: sketch.min,
-          max: sketch.max,
-          last: null,
-          p50: sketch.quantile(0.5),
-          p95: sketch.quantile(0.95),
-          p99: sketch.quantile(0.99),
-          sketch: sketch.encode(),
-        });
+        windows.push({ series: series(r, c, release), ...distributionValues(sketch, start) });
         if (windows.length === batchSize) {
           yield { windows, done: m * routes.length + r + 1, total };
           windows = [];

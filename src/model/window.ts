@@ -4,6 +4,7 @@
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './duration.js';
 import type { Labels } from './labels.js';
+import type { Sketch } from './sketch.js';
 
 /**
  * What a series measures. `distribution`: observed values (latency) with a quantile sketch;
@@ -55,4 +56,20 @@ export interface Window extends WindowValues {
 /** A window read back from a store: its values and the store's id for its series. */
 export interface StoredWindow extends WindowValues {
   readonly seriesId: number;
+}
+
+/** The values of a distribution window holding what `sketch` recorded: stats, quantiles, encoding. */
+export function distributionValues(sketch: Sketch, start: number): WindowValues {
+  return {
+    start,
+    count: sketch.count,
+    sum: sketch.sum,
+    min: sketch.min,
+    max: sketch.max,
+    last: null,
+    p50: sketch.quantile(0.5),
+    p95: sketch.quantile(0.95),
+    p99: sketch.quantile(0.99),
+    sketch: sketch.encode(),
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { seriesKey, type Labels } from '../model/labels.js';
 import { Sketch } from '../model/sketch.js';
-import type { SeriesDescriptor, Window } from '../model/window.js';
+import { distributionValues, type SeriesDescriptor, type Window } from '../model/window.js';
 
 /** How many sealed minutes each series keeps in memory for the live snapshot. */
 export const RECENT_WINDOWS = 5;
@@ -38,19 +38,7 @@ export class DistributionSeries {
   seal(start: number): Window | null {
     const sealed = this.current;
     if (sealed.count === 0) return null;
-    const window: Window = {
-      series: this.descriptor,
-      start,
-      count: sealed.count,
-      sum: sealed.sum,
-      min: sealed.min,
-      max: sealed.max,
-      last: null,
-      p50: sealed.quantile(0.5),
-      p95: sealed.quantile(0.95),
-      p99: sealed.quantile(0.99),
-      sketch: sealed.encode(),
-    };
+    const window: Window = { series: this.descriptor, ...distributionValues(sealed, start) };
     const slot = this.recentNext;
     const recycled = this.recent[slot];
     this.recent[slot] = sealed;
