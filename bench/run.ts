@@ -8,8 +8,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { flushBench } from './flush.bench.js';
+import { pgQueryBench } from './pg-query.bench.js';
 import { queryBench } from './query.bench.js';
 import { recordBench } from './record.bench.js';
+import { retentionBench } from './retention.bench.js';
 import { sketchBench } from './sketch.bench.js';
 import { machineInfo, renderMarkdown, type BenchResult, type BenchSection } from './report.js';
 
@@ -22,12 +25,16 @@ interface Bench {
 
 /**
  * Every benchmark, in the order they run. The micro-benchmark goes first, before the
- * others have warmed V8 up with code shapes of their own.
+ * others have warmed V8 up with code shapes of their own. The PostgreSQL ones each create a
+ * fresh database and drop it; without a server they report why instead of a table.
  */
 const BENCHES: readonly Bench[] = [
   { name: 'record', file: 'bench/record.bench.ts', run: recordBench },
   { name: 'sketch', file: 'bench/sketch.bench.ts', run: sketchBench },
   { name: 'query', file: 'bench/query.bench.ts', run: queryBench },
+  { name: 'pg-query', file: 'bench/pg-query.bench.ts', run: pgQueryBench },
+  { name: 'flush', file: 'bench/flush.bench.ts', run: flushBench },
+  { name: 'retention', file: 'bench/retention.bench.ts', run: retentionBench },
 ];
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -8,9 +8,10 @@ import { resolveConfig, type VelocityConfig, type VelocityConfigOptions } from '
 import { VelocityError } from './errors.js';
 import { createApiHandler, type ApiHandler } from './http/api.js';
 import { toNodeMiddleware, type NodeMiddleware } from './http/node-listener.js';
-import { MINUTE_MS } from './model/duration.js';
+import { MINUTE_MS, SECOND_MS, formatDuration, parseDuration } from './model/duration.js';
 import { Flusher, type FlusherStatus } from './pipeline/flusher.js';
 import { planRetention, runRetention, type RetentionResult } from './pipeline/retention.js';
+import { StoreStartup } from './pipeline/store-startup.js';
 import { queryHistory, type HistoryResult } from './query/history.js';
 import { liveSnapshot, type LiveSnapshot } from './query/live.js';
 import { parseHistoryParams, type RawParams } from './query/params.js';
@@ -24,17 +25,36 @@ export interface VelocityOptions extends VelocityConfigOptions {
   store?: Store;
   /** The clock, epoch ms (tests pass a fixed one). Default `Date.now`. */
   clock?: () => number;
-  /** Run the minute, flush and retention timers. Default true; tests drive `rotate`/`flush` by hand. */
+  /**
+   * Run the minute, flush and retention timers. Default true; tests drive `rotate`/`flush` by
+   * hand. (Migrations of a store that does not answer at start-up are retried either way.)
+   */
   timers?: boolean;
   /** Flush everything on SIGTERM and SIGINT, then let the signal take its course. Default true. */
   handleSignals?: boolean;
-  /** Where problems are reported. Default: console.warn with a `[velocity]` prefix. */
+  /** Where problems are reported, one line per change of state. Default: console.warn with a `[velocity]` prefix. */
   log?: (message: string) => void;
+  /**
+   * How long `close()` waits, at most, for its last flush and for the store to close, as a
+   * duration (`10s`) or milliseconds; what the store did not take by then is reported and
+   * left. Default 10 s.
+   */
+  closeTimeout?: string | number;
 }
 
-/** What /healthz reports. */
+/** How long `close()` waits for its last flush and the store, when no `closeTimeout` is given. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 10 * SECOND_MS;
+
+/** The job name under which retention runs through `Store.runMaintenance`. */
+const RETENTION_JOB = 'retention';
+
+/**
+ * What /healthz reports. `status`: `connecting` until the store is first migrated (it is
+ * retried with backoff meanwhile, and windows are held in memory), then `ok`, or `degraded`
+ * while the store does not answer or the last write failed.
+ */
 export interface HealthReport {
-  status: 'ok' | 'degraded';
+  status: 'connecting' | 'ok' | 'degraded';
   store: { kind: Store['kind']; reachable: boolean; error: string | null };
   pending_windows: number;
   pending_bytes: number;
@@ -55,7 +75,11 @@ export class Velocity {
   readonly recorder: Recorder;
   /** HTTP request recording, used by the adapters. */
   readonly http: HttpRecorder;
-  /** Resolves once the store is migrated; rejects if it cannot be. */
+  /**
+   * Resolves once the store is migrated: at once when it answers, otherwise when a retry
+   * (1 s, doubling to 60 s) succeeds; meanwhile requests are recorded and held in memory.
+   * Rejects (CLOSED) only when `close()` comes first.
+   */
   readonly ready: Promise<void>;
   /** The HTTP API for mounting inside another router: a Response for its own paths, null for any other. */
   readonly handler: ApiHandler;
@@ -65,8 +89,11 @@ export class Velocity {
   readonly nodeMiddleware: NodeMiddleware;
 
   private readonly flusher: Flusher;
+  private readonly startup: StoreStartup;
   private readonly clock: () => number;
   private readonly log: (message: string) => void;
+  private readonly closeTimeoutMs: number;
+  private readonly scheduled: boolean;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
   private closing: Promise<void> | null = null;
@@ -75,22 +102,29 @@ export class Velocity {
     this.config = resolveConfig(options);
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((message) => console.warn(`[velocity] ${message}`));
+    this.closeTimeoutMs = parseDuration(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS, 'closeTimeout');
+    this.scheduled = options.timers !== false;
     this.store = options.store ?? openStore(this.config.database);
-    this.ready = this.store.migrate();
-    this.ready.catch((error: unknown) => this.log(`store migration failed: ${describe(error)}`));
     this.recorder = new Recorder(this.clock());
     this.http = new HttpRecorder(this.recorder, baseLabels(this.config));
     this.flusher = new Flusher({
       store: this.store,
-      storeReady: this.ready,
       maxPendingBytes: this.config.maxPendingBytes,
       clock: this.clock,
-      onError: (error) => this.log(`flush failed, windows kept for retry: ${describe(error)}`),
+      onFailing: (error) => this.log(`flush failed, windows kept and retried: ${describe(error)}`),
+      onRecovered: (failures) => this.log(`flush succeeded again after ${plural(failures, 'failed attempt')}`),
     });
+    this.startup = new StoreStartup({
+      store: this.store,
+      onUnreachable: (error) =>
+        this.log(`store unreachable at start-up, recording in memory and retrying with backoff: ${describe(error)}`),
+      onReady: (failedAttempts) => this.onStoreReady(failedAttempts),
+    });
+    this.ready = this.startup.ready;
     this.handler = createApiHandler(this);
     this.nodeMiddleware = toNodeMiddleware(this.handler);
     this.fetch = async (request) => (await this.handler(request)) ?? notFound(request);
-    if (options.timers !== false) this.startTimers();
+    if (this.scheduled) this.startTimers();
     if (options.handleSignals !== false) this.handleSignals();
   }
 
@@ -104,22 +138,47 @@ export class Velocity {
     this.flusher.enqueue(this.recorder.rotate(this.clock()));
   }
 
-  /** Seals what is due and writes everything pending to the store. */
+  /**
+   * Seals what is due and writes everything pending to the store. Until the store is first
+   * migrated, it only seals: the windows are held and written once the store is ready.
+   */
   async flush(): Promise<void> {
     this.rotate();
-    await this.flusher.flush();
+    await this.startup.firstAttempt;
+    if (this.startup.isReady) await this.flusher.flush();
   }
 
-  /** Deletes windows past their retention, in short batches. */
+  /**
+   * Deletes windows past their retention now, in short batches, whatever the schedule and
+   * whatever other instances do. Rejects with STORE_UNAVAILABLE while the store is not ready.
+   */
   async prune(): Promise<RetentionResult> {
-    await this.ready;
+    await this.storeAvailable();
     return runRetention(this.store, planRetention(this.clock(), this.config));
   }
 
-  /** Answers a history query from raw parameters (see `parseHistoryParams`). */
+  /**
+   * Retention as the scheduler runs it: through `Store.runMaintenance`, so that of all the
+   * instances sharing the store one runs it, once per `pruneInterval`. Resolves what it
+   * deleted, or null when it did not run (not due, another instance holds the maintenance
+   * lock, or the store is not ready yet).
+   */
+  async pruneIfDue(): Promise<RetentionResult | null> {
+    if (!this.startup.isReady) return null;
+    let result: RetentionResult | null = null;
+    const ran = await this.store.runMaintenance(RETENTION_JOB, this.clock(), this.config.pruneIntervalMs, async () => {
+      result = await runRetention(this.store, planRetention(this.clock(), this.config));
+    });
+    return ran ? result : null;
+  }
+
+  /**
+   * Answers a history query from raw parameters (see `parseHistoryParams`). Rejects with
+   * STORE_UNAVAILABLE while the store is not ready.
+   */
   async history(params: RawParams): Promise<HistoryResult> {
     const query = parseHistoryParams(params, this.clock());
-    await this.ready;
+    await this.storeAvailable();
     return queryHistory(this.store, query);
   }
 
@@ -128,25 +187,33 @@ export class Velocity {
     return liveSnapshot(this.recorder, this.clock());
   }
 
-  /** Every series the store knows. */
+  /** Every series the store knows. Rejects with STORE_UNAVAILABLE while the store is not ready. */
   async series(): Promise<SeriesRecord[]> {
-    await this.ready;
+    await this.storeAvailable();
     return this.store.listSeries();
   }
 
-  /** Whether the store answers, and what the flusher holds. */
+  /**
+   * Whether the store answers, and what the flusher holds. Answers at once while the store
+   * is not ready yet (`connecting`, not reachable, with the last attempt's error).
+   */
   async health(): Promise<HealthReport> {
     let error: string | null = null;
-    try {
-      await this.ready;
-      await this.store.ping();
-    } catch (caught) {
-      error = describe(caught);
+    let reachable = this.startup.isReady;
+    if (reachable) {
+      try {
+        await this.store.ping();
+      } catch (caught) {
+        error = describe(caught);
+        reachable = false;
+      }
+    } else {
+      error = this.startup.lastError;
     }
     const flusher: FlusherStatus = this.flusher.status();
     return {
-      status: error === null && flusher.lastError === null ? 'ok' : 'degraded',
-      store: { kind: this.store.kind, reachable: error === null, error },
+      status: !this.startup.isReady ? 'connecting' : reachable && flusher.lastError === null ? 'ok' : 'degraded',
+      store: { kind: this.store.kind, reachable, error },
       pending_windows: flusher.pendingWindows,
       pending_bytes: flusher.pendingBytes,
       dropped_windows: flusher.droppedWindows,
@@ -159,7 +226,9 @@ export class Velocity {
 
   /**
    * Stops the timers, seals every window (the open one too), writes them and closes the
-   * store. Calling it again returns the same promise.
+   * store. When the store is not ready (still down since start-up) it tries once more to
+   * migrate first. It waits `closeTimeout` at most: what the store has not taken by then is
+   * reported in one log line and left. Calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -172,10 +241,47 @@ export class Velocity {
     this.rotate();
     this.flusher.enqueue(this.recorder.sealOpen());
     this.flusher.stop();
-    await this.flusher.flush();
-    const { pendingWindows } = this.flusher.status();
-    if (pendingWindows > 0) this.log(`closing with ${pendingWindows} windows the store did not take`);
-    await this.store.close();
+    const deadline = performance.now() + this.closeTimeoutMs;
+    const flushed = await settlesWithin(this.lastFlush(), this.closeTimeoutMs);
+    this.startup.stop();
+    const { pendingWindows, lastError } = this.flusher.status();
+    if (pendingWindows > 0) {
+      const why = !flushed
+        ? `the store did not answer within ${formatDuration(this.closeTimeoutMs)}`
+        : (lastError ?? this.startup.lastError ?? 'the store was not ready');
+      this.log(`closing with ${plural(pendingWindows, 'window')} not written: ${why}`);
+    }
+    const closing = this.store.close().catch((error: unknown) => this.log(`closing the store failed: ${describe(error)}`));
+    if (!(await settlesWithin(closing, Math.max(0, deadline - performance.now())))) {
+      this.log(`the store did not close within ${formatDuration(this.closeTimeoutMs)}; left to close in the background`);
+    }
+  }
+
+  /** The last flush of `close()`: one more migration attempt if the store is not ready, then a flush. */
+  private async lastFlush(): Promise<void> {
+    if (await this.startup.attemptNow()) await this.flusher.flush();
+  }
+
+  /** Waits for the first migration attempt; throws STORE_UNAVAILABLE unless the store is ready. */
+  private async storeAvailable(): Promise<void> {
+    await this.startup.firstAttempt;
+    if (!this.startup.isReady) {
+      throw new VelocityError(
+        'STORE_UNAVAILABLE',
+        `the store is not reachable yet (${this.startup.lastError ?? 'closed'}); requests are recorded and held until it is`,
+      );
+    }
+  }
+
+  /** Once the store is migrated: writes what was held meanwhile and, when scheduled, runs retention if due. */
+  private onStoreReady(failedAttempts: number): void {
+    if (failedAttempts > 0) {
+      const { pendingWindows } = this.flusher.status();
+      this.log(`store ready after ${plural(failedAttempts, 'failed attempt')}; writing ${plural(pendingWindows, 'held window')}`);
+    }
+    if (this.closing !== null) return;
+    if (this.flusher.status().pendingWindows > 0) void this.flusher.flush();
+    if (this.scheduled) void this.pruneLogged();
   }
 
   private startTimers(): void {
@@ -188,13 +294,12 @@ export class Velocity {
     this.timers[0] = setTimeout(onMinute, msToNextMinute(this.clock()));
     this.timers[1] = setInterval(() => void this.flush(), this.config.flushIntervalMs);
     this.timers[2] = setInterval(() => void this.pruneLogged(), this.config.pruneIntervalMs);
-    this.timers[3] = setTimeout(() => void this.pruneLogged(), 0);
     for (const timer of this.timers) timer.unref();
   }
 
   private async pruneLogged(): Promise<void> {
     try {
-      await this.prune();
+      await this.pruneIfDue();
     } catch (error) {
       this.log(`retention failed, will retry: ${describe(error)}`);
     }
@@ -232,6 +337,29 @@ function notFound(request: Request): Response {
 function msToNextMinute(nowMs: number): number {
   // A few ms past the boundary, so the clock reads the new minute when the timer fires.
   return MINUTE_MS - (nowMs % MINUTE_MS) + 5;
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (on an unref'd timer). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `n` and `noun`, with an `s` unless n is 1: `plural(2, 'window')` → '2 windows'. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@
 import { resolveConfig } from '../config.js';
 import { formatDuration, parseDuration } from '../model/duration.js';
 import { planRetention, runRetention } from '../pipeline/retention.js';
+import { describeDatabase } from '../store/open-store.js';
 import { stringFlag, type Command } from './args.js';
 import { DB_FLAG } from './serve.js';
 import { openMigratedStore } from './store.js';
@@ -29,7 +30,7 @@ export const pruneCommand: Command = {
       for (const step of await runRetention(store, planRetention(Date.now(), config))) {
         process.stdout.write(
           `velocity: deleted ${step.deleted} ${step.tier} window${step.deleted === 1 ? '' : 's'} older than ` +
-            `${new Date(step.cutoffMs).toISOString()} (retention ${formatDuration(config.retention1mMs)}) from ${config.database}\n`,
+            `${new Date(step.cutoffMs).toISOString()} (retention ${formatDuration(config.retention1mMs)}) from ${describeDatabase(config.database)}\n`,
         );
       }
     } finally {

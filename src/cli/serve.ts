@@ -19,7 +19,7 @@ export const DB_FLAG: FlagSpec = {
   value: 'PATH',
   default: './data/velocity.db',
   env: 'VELOCITY_DATABASE_URL',
-  help: 'the SQLite file, or "memory"',
+  help: 'the SQLite file, a postgres:// URL, or "memory"',
 };
 
 /** The `--port` flag of `serve` and `demo`. */

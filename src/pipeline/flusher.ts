@@ -3,6 +3,8 @@
  * in one `writeWindows` call (one transaction), never runs two writes at once, keeps the
  * windows when a write fails and retries with backoff, and bounds what it holds by bytes:
  * past `maxPendingBytes` the oldest windows are dropped and counted in `droppedWindows`.
+ * It writes when asked to: its owner decides when the store may be written (Velocity waits
+ * for the store's migrations, holding windows here meanwhile).
  * @module
  */
 import type { Window } from '../model/window.js';
@@ -17,7 +19,9 @@ const RETRY_MAX_MS = 5 * 60_000;
 
 /** What the flusher reports about itself (used by /healthz). */
 export interface FlusherStatus {
+  /** Windows not yet in the store: those waiting and those of a write under way. */
   readonly pendingWindows: number;
+  /** Estimated memory of `pendingWindows`, in bytes. */
   readonly pendingBytes: number;
   readonly droppedWindows: number;
   /** Epoch ms of the last successful write, or null. */
@@ -30,12 +34,15 @@ export interface FlusherStatus {
 /** Options of the Flusher. */
 export interface FlusherOptions {
   readonly store: Store;
-  /** Resolves when the store may be written (migrations applied). */
-  readonly storeReady: Promise<void>;
   readonly maxPendingBytes: number;
   readonly clock: () => number;
-  /** Called with each failed write's error. */
-  readonly onError: (error: unknown) => void;
+  /**
+   * Called once each time writes start failing, with the first failure's error; the retries
+   * that fail after it are counted in `consecutiveFailures`, not reported again.
+   */
+  readonly onFailing: (error: unknown) => void;
+  /** Called when a write succeeds after `failures` consecutive failed ones. */
+  readonly onRecovered: (failures: number) => void;
 }
 
 function windowBytes(window: Window): number {
@@ -46,6 +53,9 @@ function windowBytes(window: Window): number {
 export class Flusher {
   private pending: Window[] = [];
   private pendingBytes = 0;
+  /** Windows and bytes of the write under way, if any. */
+  private writingWindows = 0;
+  private writingBytes = 0;
   private droppedWindows = 0;
   private lastFlushAt: number | null = null;
   private lastError: string | null = null;
@@ -94,11 +104,13 @@ export class Flusher {
     const batchBytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
+    this.writingWindows = batch.length;
+    this.writingBytes = batchBytes;
     try {
-      await this.options.storeReady;
       await this.options.store.writeWindows('1m', batch);
       this.lastFlushAt = this.options.clock();
       this.lastError = null;
+      if (this.consecutiveFailures > 0) this.options.onRecovered(this.consecutiveFailures);
       this.consecutiveFailures = 0;
     } catch (error) {
       // Put the batch back in front of anything enqueued while it was being written.
@@ -107,8 +119,11 @@ export class Flusher {
       if (this.pendingBytes > this.options.maxPendingBytes) this.dropOldest();
       this.lastError = error instanceof Error ? error.message : String(error);
       this.consecutiveFailures++;
-      this.options.onError(error);
+      if (this.consecutiveFailures === 1) this.options.onFailing(error);
       this.scheduleRetry();
+    } finally {
+      this.writingWindows = 0;
+      this.writingBytes = 0;
     }
   }
 
@@ -131,8 +146,8 @@ export class Flusher {
   /** Counts for health reporting. */
   status(): FlusherStatus {
     return {
-      pendingWindows: this.pending.length,
-      pendingBytes: this.pendingBytes,
+      pendingWindows: this.pending.length + this.writingWindows,
+      pendingBytes: this.pendingBytes + this.writingBytes,
       droppedWindows: this.droppedWindows,
       lastFlushAt: this.lastFlushAt,
       lastError: this.lastError,

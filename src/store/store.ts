@@ -65,6 +65,31 @@ export interface Store {
    */
   deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize?: number): Promise<number>;
 
+  /**
+   * Runs maintenance job `job` (retention, later rollups) if it is due, in one instance at a
+   * time, and records the run. `work` is called only when both hold:
+   *
+   * 1. This store's maintenance lock, one for all jobs, is taken without waiting. PostgreSQL:
+   *    a session-level `pg_try_advisory_lock` on one pooled connection, held until `work`
+   *    settles, excludes every process using the same schema of the database (so the pool
+   *    needs a second connection for `work`'s own queries). SQLite and memory: an in-process
+   *    guard per store object only; two processes on one SQLite file may both run a job in
+   *    the same cycle, which idempotent maintenance tolerates.
+   * 2. The job is due by its last run recorded in the store (`velocity_maintenance` in
+   *    PostgreSQL, `maintenance` in SQLite, a Map in memory), read under the lock: it never
+   *    ran, or ran at least `intervalMs × 0.9` before `nowMs`, or its recorded run lies more
+   *    than `intervalMs` after `nowMs` (a clock that was wrong); see `isMaintenanceDue`. So
+   *    instances whose timers fire at different moments of a cycle run it once per cycle.
+   *
+   * When `work` resolves, `nowMs` is recorded as the job's last run and the call resolves
+   * true. When `work` rejects, nothing is recorded (the job stays due) and the call rejects
+   * with `work`'s error. When the lock is held elsewhere or the job is not due, `work` is not
+   * called and the call resolves false. Times are epoch ms of the caller's clock, which the
+   * instances sharing a store are expected to share. An empty `job`, a `nowMs` that is not a
+   * number or an `intervalMs` that is not finite and ≥ 0 rejects with INVALID_PARAMETER.
+   */
+  runMaintenance(job: string, nowMs: number, intervalMs: number, work: () => Promise<void>): Promise<boolean>;
+
   /** One cheap round trip; rejects when the store cannot be reached. */
   ping(): Promise<void>;
 

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MINUTE_MS } from '../../src/model/duration.js';
 import { Flusher } from '../../src/pipeline/flusher.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { storedRequestCounts, storedRequestCountsIn } from '../adapters/stored.js';
 import { tempDir } from '../support/tmp.js';
@@ -18,7 +19,8 @@ describe('Flusher', () => {
     const path = join(tmp.dir, 'v.db');
     const store = createSqliteStore({ path, busyTimeoutMs: 10 });
     const clock = testClock(T0);
-    const velocity = testVelocity(clock, { store });
+    const logs: string[] = [];
+    const velocity = testVelocity(clock, { store, log: (message) => logs.push(message) });
     await velocity.ready;
     const locker = new Database(path);
     try {
@@ -40,6 +42,8 @@ describe('Flusher', () => {
       assert.equal(healed.status, 'ok');
       assert.equal(healed.pending_windows, 0);
       assert.equal(healed.dropped_windows, 0);
+      // One line when writes start failing, one when they work again: not one per failure.
+      assert.deepEqual(logs, ['flush failed, windows kept and retried: database is locked', 'flush succeeded again after 2 failed attempts']);
     } finally {
       locker.close();
       await velocity.close();
@@ -56,10 +60,10 @@ describe('Flusher', () => {
     // Never migrated, so every write fails: the store has no tables.
     const flusher = new Flusher({
       store,
-      storeReady: Promise.resolve(),
       maxPendingBytes: 2_000,
       clock: () => T0,
-      onError: () => {},
+      onFailing: () => {},
+      onRecovered: () => {},
     });
     const windows = Array.from({ length: 30 }, (_, i) => makeWindow({ start: minute(i), sketch: new Uint8Array(40) }));
     flusher.enqueue(windows);
@@ -72,6 +76,31 @@ describe('Flusher', () => {
     assert.equal(status.consecutiveFailures, 1);
     await store.close();
     tmp.remove();
+  });
+
+  it('counts the windows of a write under way as pending until the store has them', async () => {
+    const memory = createMemoryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const store = {
+      ...memory,
+      async writeWindows(...args: Parameters<typeof memory.writeWindows>): Promise<void> {
+        await gate;
+        await memory.writeWindows(...args);
+      },
+    };
+    const flusher = new Flusher({ store, maxPendingBytes: 1 << 20, clock: () => T0, onFailing: () => {}, onRecovered: () => {} });
+    flusher.enqueue([makeWindow({ start: minute(0) }), makeWindow({ start: minute(1) })]);
+    const writing = flusher.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    flusher.enqueue([makeWindow({ start: minute(2) })]);
+    assert.equal(flusher.status().pendingWindows, 3);
+    release();
+    await writing;
+    assert.equal(flusher.status().pendingWindows, 1);
+    await flusher.flush();
+    assert.equal(flusher.status().pendingWindows, 0);
+    assert.equal((await memory.readWindows('1m', [1], 0, minute(10))).length, 3);
   });
 
   it('never runs two writes at once: concurrent flushes write each window exactly once', async () => {

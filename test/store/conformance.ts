@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { HOUR_MS } from '../../src/model/duration.js';
 import type { StoredWindow, Tier, Window } from '../../src/model/window.js';
 import type { Store } from '../../src/store/store.js';
 import { makeWindow, minute, type WindowSpec } from '../support/windows.js';
@@ -406,6 +407,60 @@ const cases: Record<string, Case> = {
     assert.equal((await readAll(store)).length, 1);
   },
 
+  'maintenance runs a job once, not again within 90 % of its interval, and again after': async (store) => {
+    const runs: string[] = [];
+    const work = (label: string) => async () => void runs.push(label);
+    assert.equal(await store.runMaintenance('retention', minute(0), HOUR_MS, work('first')), true);
+    assert.equal(await store.runMaintenance('retention', minute(0), HOUR_MS, work('same moment')), false);
+    assert.equal(await store.runMaintenance('retention', minute(54) - 1, HOUR_MS, work('too early')), false);
+    assert.equal(await store.runMaintenance('retention', minute(54), HOUR_MS, work('due')), true);
+    assert.equal(await store.runMaintenance('retention', minute(60), HOUR_MS, work('6 min later')), false);
+    // Jobs are recorded apart: another job is due although retention just ran.
+    assert.equal(await store.runMaintenance('rollup', minute(60), HOUR_MS, work('other job')), true);
+    assert.equal(await store.runMaintenance('retention', minute(108), HOUR_MS, work('next cycle')), true);
+    assert.deepEqual(runs, ['first', 'due', 'other job', 'next cycle']);
+  },
+
+  'maintenance work that throws propagates its error and records no run': async (store) => {
+    const failure = new Error('retention failed halfway');
+    await assert.rejects(store.runMaintenance('retention', minute(0), HOUR_MS, async () => { throw failure; }), (error) => error === failure);
+    let ran = 0;
+    assert.equal(await store.runMaintenance('retention', minute(1), HOUR_MS, async () => void ran++), true);
+    assert.equal(ran, 1);
+    assert.equal(await store.runMaintenance('retention', minute(2), HOUR_MS, async () => void ran++), false);
+    assert.equal(ran, 1);
+  },
+
+  'one maintenance run at a time: a call while one runs returns false without running': async (store) => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = store.runMaintenance('retention', minute(0), 0, async () => {
+      started();
+      await gate;
+    });
+    await running;
+    let ran = false;
+    // Another job, always due (interval 0): only the lock keeps it out.
+    assert.equal(await store.runMaintenance('rollup', minute(0), 0, async () => void (ran = true)), false);
+    assert.equal(ran, false);
+    release();
+    assert.equal(await first, true);
+    assert.equal(await store.runMaintenance('rollup', minute(0), 0, async () => void (ran = true)), true);
+    assert.equal(ran, true);
+  },
+
+  'maintenance rejects a bad job, time or interval without running': async (store) => {
+    let ran = false;
+    const work = async () => void (ran = true);
+    await rejectsWith(store.runMaintenance('', minute(0), HOUR_MS, work), 'INVALID_PARAMETER');
+    await rejectsWith(store.runMaintenance('retention', Number.NaN, HOUR_MS, work), 'INVALID_PARAMETER');
+    await rejectsWith(store.runMaintenance('retention', minute(0), -1, work), 'INVALID_PARAMETER');
+    await rejectsWith(store.runMaintenance('retention', minute(0), Number.POSITIVE_INFINITY, work), 'INVALID_PARAMETER');
+    assert.equal(ran, false);
+  },
+
   'after close, calls reject with CLOSED and close again is harmless': async (store) => {
     await store.close();
     await store.close();
@@ -413,6 +468,7 @@ const cases: Record<string, Case> = {
     await rejectsWith(store.writeWindows('1m', [makeWindow()]), 'CLOSED');
     await rejectsWith(store.listSeries(), 'CLOSED');
     await rejectsWith(store.readWindows('1m', [1], 0, 1), 'CLOSED');
+    await rejectsWith(store.runMaintenance('retention', minute(0), HOUR_MS, async () => {}), 'CLOSED');
   },
 };
 

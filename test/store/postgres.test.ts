@@ -291,14 +291,18 @@ describe('postgres', { skip }, () => {
         assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_windows_1m')).length, 1);
         assert.ok(first.length <= 12, `4,000 windows took ${first.length} statements`);
 
-        // Known series, partitions known: the series' last-seen moves, then the windows.
+        // Known series, partitions known: the series' last-seen moves (by id), then the windows.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
-          'INSERT INTO "round_trips".velocity_series',
+          'UPDATE "round_trips".velocity_series AS',
           'INSERT INTO "round_trips".velocity_windows_1m',
           'COMMIT',
         ]);
+        const { rows: spans } = await sql.query<{ n: number; first: Date; last: Date }>(
+          'SELECT first_seen AS first, last_seen AS last, count(*)::int AS n FROM round_trips.velocity_series GROUP BY 1, 2',
+        );
+        assert.deepEqual(spans, [{ first: new Date(minute(0)), last: new Date(minute(3)), n: 2_000 }]);
         // The same batch again: nothing to widen, and the windows replace themselves.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), ['BEGIN', 'INSERT INTO "round_trips".velocity_windows_1m', 'COMMIT']);
@@ -308,6 +312,36 @@ describe('postgres', { skip }, () => {
         await store.close();
         await pool.end();
       }
+    });
+
+    it('binary parameters carry extreme values exactly: far dates, huge counts, tiny and signed doubles, nulls', async () => {
+      const store = await openStore('binary');
+      const first = Date.parse('0001-01-01T00:00:00Z');
+      const last = Date.parse('9999-12-31T23:59:00Z');
+      const windows = [
+        makeWindow({ labels: { service: 'a' }, start: first, count: Number.MAX_SAFE_INTEGER, sum: -1.5e308, min: -0.5, max: 5e-324 }),
+        makeWindow({ labels: { service: 'a' }, start: last, count: 0, sum: 0, min: 0, max: 0, p50: null, p95: null, p99: null, sketch: null }),
+        makeWindow({ labels: { service: 'b' }, start: Date.UTC(1970, 0, 1), p50: 1 / 3, p95: 2 ** 52 + 0.5, sketch: new Uint8Array(0) }),
+        makeWindow({ labels: { service: 'b' }, start: Date.UTC(1999, 11, 31, 23, 59), sketch: new Uint8Array(300).map((_, i) => i) }),
+        makeWindow({ metric: 'g', kind: 'gauge', labels: { service: 'c' }, start: Date.UTC(2000, 0, 1), last: -273.15 }),
+      ];
+      await store.writeWindows('1m', windows);
+      // The same again, now through the widen-by-id path and over stored rows.
+      await store.writeWindows('1m', windows);
+      const series = await store.listSeries();
+      const read = await store.readWindows('1m', series.map((s) => s.id), -Infinity, Infinity);
+      const keyOf = new Map(series.map((s) => [s.id, s.key]));
+      const plain = (w: Omit<Window, 'series'>) => ({ ...w, sketch: w.sketch === null ? null : [...w.sketch] });
+      assert.deepEqual(
+        read.map(({ seriesId, ...w }) => ({ key: keyOf.get(seriesId), ...plain(w) })),
+        [...windows]
+          .sort((a, b) => a.start - b.start)
+          .map(({ series: s, ...w }) => ({ key: s.key, ...plain(w) })),
+      );
+      assert.deepEqual(
+        series.map((s) => [s.firstSeen, s.lastSeen]),
+        [[first, last], [Date.UTC(1970, 0, 1), Date.UTC(1999, 11, 31, 23, 59)], [Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 1)]],
+      );
     });
 
     it('a batch re-sent after its commit did succeed is not counted twice, even by a new instance', async () => {

@@ -53,6 +53,26 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     db.close();
   });
 
+  it('keeps the maintenance runs it records in the file, in epoch milliseconds', async () => {
+    const path = freshPath();
+    const first = createSqliteStore({ path });
+    await first.migrate();
+    assert.equal(await first.runMaintenance('retention', minute(0) + 123, 1_000, async () => {}), true);
+    await first.close();
+    const second = createSqliteStore({ path });
+    await second.migrate();
+    let ran = 0;
+    assert.equal(await second.runMaintenance('retention', minute(0) + 1_022, 1_000, async () => void ran++), false);
+    assert.equal(await second.runMaintenance('retention', minute(0) + 1_023, 1_000, async () => void ran++), true);
+    assert.equal(ran, 1);
+    await second.close();
+    const db = new Database(path, { readonly: true });
+    assert.deepEqual(db.prepare('SELECT job, last_run_ms FROM maintenance').all(), [
+      { job: 'retention', last_run_ms: minute(0) + 1_023 },
+    ]);
+    db.close();
+  });
+
   it('keeps data across close and reopen, and does not re-run migrations', async () => {
     const path = freshPath();
     const first = createSqliteStore({ path });

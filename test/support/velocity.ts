@@ -32,3 +32,16 @@ export function testVelocity(clock: TestClock, options: VelocityOptions = {}): V
     ...options,
   });
 }
+
+/**
+ * Awaits `promise` while keeping the event loop alive: Velocity's own timers (flushes,
+ * retries) are unref'd, as a library's must be, so a test waiting on one holds a timer of its own.
+ */
+export async function alive<T>(promise: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1_000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -6,6 +6,7 @@
 import { canonicalLabels } from '../../model/labels.js';
 import type { StoredWindow, Tier, Window } from '../../model/window.js';
 import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
+import { inProcessMaintenance } from '../maintenance.js';
 import { assertBatchSize, assertOpen, assertTier, assertTime, validateWindows } from '../validate-windows.js';
 
 interface MutableSeries {
@@ -26,7 +27,8 @@ type TierWindows = Map<number, Map<number, StoredWindow>>;
  * sets passed in or handed out can be mutated without touching what is stored. Every method
  * runs synchronously to completion, so a batch is written atomically and deletes need no
  * batching (`batchSize` is validated, then one pass deletes everything older than the cutoff).
- * `migrate()` has nothing to do; the store is ready as soon as it is created.
+ * `migrate()` has nothing to do; the store is ready as soon as it is created. Maintenance
+ * runs are guarded in-process (see `inProcessMaintenance`).
  * @example
  * const store = createMemoryStore();
  * await store.writeWindows('1m', windows);
@@ -34,6 +36,8 @@ type TierWindows = Map<number, Map<number, StoredWindow>>;
 export function createMemoryStore(): Store {
   const seriesByKey = new Map<string, MutableSeries>();
   const windowsByTier = new Map<Tier, TierWindows>();
+  /** Each maintenance job's last run, epoch ms. */
+  const lastRuns = new Map<string, number>();
   let closed = false;
 
   function tierWindows(tier: Tier): TierWindows {
@@ -138,6 +142,11 @@ export function createMemoryStore(): Store {
       return deleted;
     },
 
+    runMaintenance: inProcessMaintenance(() => assertOpen(closed), {
+      lastRun: (job) => lastRuns.get(job) ?? null,
+      record: (job, nowMs) => void lastRuns.set(job, nowMs),
+    }),
+
     async ping(): Promise<void> {
       assertOpen(closed);
     },
@@ -146,6 +155,7 @@ export function createMemoryStore(): Store {
       closed = true;
       seriesByKey.clear();
       windowsByTier.clear();
+      lastRuns.clear();
     },
   };
 }

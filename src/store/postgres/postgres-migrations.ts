@@ -107,6 +107,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       COMMENT ON COLUMN velocity_metrics.samples_1m IS 'Requests in the minute, over every status class and instance.';
     `,
   },
+  {
+    version: 3,
+    name: 'maintenance runs',
+    sql: `
+      CREATE TABLE velocity_maintenance (
+        job      text        PRIMARY KEY,
+        last_run timestamptz NOT NULL
+      );
+      COMMENT ON TABLE velocity_maintenance IS
+        'When each maintenance job (retention, rollups) last ran, in whichever instance ran it. '
+        'An instance runs a job under the maintenance advisory lock once 90 % of its interval has passed.';
+    `,
+  },
 ];
 
 /**

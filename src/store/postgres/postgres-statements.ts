@@ -2,8 +2,9 @@
  * The SQL the PostgreSQL store runs, in one place so that its plans can be checked
  * (`EXPLAIN`) by tests. Names come only from the store's schema (quoted), the tier → table map
  * below and partition names built from a day; values are always bound parameters. Times are
- * bound as epoch milliseconds (`float8`) and turned into `timestamptz` by `to_timestamp`, so
- * no JavaScript Date (nor its range, nor its time zone) is involved.
+ * bound as epoch milliseconds (`float8`) and turned into `timestamptz` by `to_timestamp`, or,
+ * in the batched writes, as binary `timestamptz` arrays built from epoch milliseconds
+ * (`postgres-binary.ts`): no JavaScript Date (nor its range, nor its time zone) is involved.
  * @module
  */
 import { DAY_MS } from '../../model/duration.js';
@@ -61,6 +62,13 @@ export interface SeriesSql {
    * $5 first and $6 last seen in epoch ms). Returns `id, key` of every row.
    */
   readonly upsert: string;
+  /**
+   * Widens the first/last seen of series already registered, by id, in one statement:
+   * parallel arrays $1 ids (bigint), $2 first and $3 last seen (timestamptz), bound in binary
+   * format. Sends neither keys nor labels, so it is much cheaper than `upsert` for the usual
+   * batch, whose series are all known and whose windows only move their last seen forward.
+   */
+  readonly widen: string;
   /** Every series, by id. */
   readonly listAll: string;
   /** The series of one metric ($1), by id. */
@@ -83,6 +91,12 @@ export function seriesSql(schema: string): SeriesSql {
         first_seen = least(s.first_seen, excluded.first_seen),
         last_seen  = greatest(s.last_seen, excluded.last_seen)
       RETURNING id, key`,
+    widen: `
+      UPDATE ${table} AS s SET
+        first_seen = least(s.first_seen, u.first_seen),
+        last_seen  = greatest(s.last_seen, u.last_seen)
+      FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u (id, first_seen, last_seen)
+      WHERE s.id = u.id`,
     listAll: `SELECT ${columns} FROM ${table} ORDER BY id`,
     listByMetric: `SELECT ${columns} FROM ${table} WHERE metric = $1 ORDER BY id`,
   };
@@ -96,8 +110,9 @@ export interface WindowSql {
   readonly partitionedByDay: boolean;
   /**
    * Inserts windows or replaces the stored ones with the same (series_id, t), in one
-   * statement: parallel arrays of series ids, starts (epoch ms), count, sum, min, max, last,
-   * p50, p95, p99, sketch. A (series_id, t) may appear once per statement.
+   * statement: parallel arrays of series ids, starts (timestamptz), count, sum, min, max, last,
+   * p50, p95, p99, sketch, bound in binary format (see `postgres-binary.ts`). A (series_id, t)
+   * may appear once per statement.
    */
   readonly upsert: string;
   /**
@@ -132,11 +147,8 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     partitionedByDay: tier === '1m',
     upsert: `
       INSERT INTO ${table} AS w (series_id, t, ${values}, sketch)
-      SELECT u.series_id, to_timestamp(u.t_ms / 1000),
-             u.count, u.sum, u.min, u.max, u.last, u.p50, u.p95, u.p99, u.sketch
-      FROM unnest($1::bigint[], $2::float8[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
-                  $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[])
-        AS u (series_id, t_ms, count, sum, min, max, last, p50, p95, p99, sketch)
+      SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
+                           $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[])
       ON CONFLICT (series_id, t) DO UPDATE SET
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
@@ -152,33 +164,6 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
       WHERE i.inhparent = $1::regclass ORDER BY c.relname`,
     regclass: table,
   };
-}
-
-/**
- * A PostgreSQL array literal (`{1,2.5,NULL}`) of numbers, for a `float8[]` or `bigint[]`
- * parameter. Built here rather than by pg, whose generic encoder quotes and escapes every
- * element: for a 10,000-window batch that is most of the time spent before sending.
- */
-export function numberArray(values: ReadonlyArray<number | null>): string {
-  let literal = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) literal += ',';
-    const value = values[i];
-    literal += value === null ? 'NULL' : String(value);
-  }
-  return `${literal}}`;
-}
-
-/** A PostgreSQL array literal of byte strings in hex form (`{\\x0aff,NULL}`), for a `bytea[]` parameter. */
-export function byteaArray(values: ReadonlyArray<Uint8Array | null>): string {
-  const elements = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const bytes = values[i];
-    // `\\x…` in an array literal is the element `\x…`: bytea's hex input format.
-    elements[i] =
-      bytes === null ? 'NULL' : `\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
-  }
-  return `{${elements.join(',')}}`;
 }
 
 /** Which of the relations named in the text array $2 exist in the schema named by $1. */

@@ -18,8 +18,9 @@ export interface SqliteMigration {
 }
 
 /**
- * Every migration, oldest first. Times are integer epoch seconds; windows are keyed by
- * (series_id, t) in `WITHOUT ROWID` tables, with an index on `t` for retention.
+ * Every migration, oldest first. Window times are integer epoch seconds; windows are keyed by
+ * (series_id, t) in `WITHOUT ROWID` tables, with an index on `t` for retention. Maintenance
+ * runs are recorded in epoch milliseconds, since their intervals may be shorter than a second.
  */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
@@ -52,6 +53,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         PRIMARY KEY (series_id, t)
       ) WITHOUT ROWID;
       CREATE INDEX windows_1m_t ON windows_1m (t);
+    `,
+  },
+  {
+    version: 2,
+    name: 'maintenance runs',
+    sql: `
+      -- When each maintenance job (retention, rollups) last ran, in epoch milliseconds: the
+      -- store runs a job again once 90 % of its interval has passed (Store.runMaintenance).
+      CREATE TABLE maintenance (
+        job         TEXT    PRIMARY KEY,
+        last_run_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

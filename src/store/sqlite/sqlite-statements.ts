@@ -77,3 +77,13 @@ export function windowSql(tier: Tier): WindowSql {
       )`,
   };
 }
+
+/** Statements on the `maintenance` table. Times are epoch milliseconds. */
+export const MAINTENANCE_SQL = {
+  /** The last run of a job: (job) → `last_run_ms`, or no row. */
+  lastRun: 'SELECT last_run_ms FROM maintenance WHERE job = ?',
+  /** Records a job's run: (job, last_run_ms). */
+  record: `
+    INSERT INTO maintenance (job, last_run_ms) VALUES (?, ?)
+    ON CONFLICT (job) DO UPDATE SET last_run_ms = excluded.last_run_ms`,
+} as const;

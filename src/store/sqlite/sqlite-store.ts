@@ -9,11 +9,12 @@ import Database from 'better-sqlite3';
 import { invalidOption } from '../../errors.js';
 import { canonicalLabels, type Labels } from '../../model/labels.js';
 import type { SeriesDescriptor, StoredWindow, Tier, Window, WindowKind } from '../../model/window.js';
+import { inProcessMaintenance } from '../maintenance.js';
 import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
 import { assertBatchSize, assertOpen, assertTime, validateWindows } from '../validate-windows.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SERIES_SQL, windowSql } from './sqlite-statements.js';
+import { MAINTENANCE_SQL, SERIES_SQL, windowSql } from './sqlite-statements.js';
 
 /** Where the SQLite store keeps its file when no path is given (relative to the working directory). */
 export const DEFAULT_SQLITE_PATH = './data/velocity.db';
@@ -46,6 +47,11 @@ interface SeriesStatements {
   readonly widen: SqliteStatement;
   readonly listAll: SqliteStatement;
   readonly listByMetric: SqliteStatement;
+}
+
+interface MaintenanceStatements {
+  readonly lastRun: SqliteStatement;
+  readonly record: SqliteStatement;
 }
 
 interface WindowStatements {
@@ -103,7 +109,8 @@ type WindowRow = [
  * is not created implicitly: call `await store.migrate()` once before using it (at start-up,
  * or through `velocity migrate`); it applies only the migrations the file has not had.
  * Statements are prepared on first use and kept; series ids are cached per store, so writing
- * known series does not look them up again.
+ * known series does not look them up again. Maintenance runs are recorded in the file but
+ * guarded in-process only (see `inProcessMaintenance`).
  * @example
  * const store = createSqliteStore({ path: './data/velocity.db' });
  * await store.migrate();
@@ -122,6 +129,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const pingStatement = prepare('SELECT 1');
   let seriesStatements: SeriesStatements | undefined;
   const windowStatements = new Map<Tier, WindowStatements>();
+  let maintenanceStatements: MaintenanceStatements | undefined;
   const knownSeries = new Map<string, KnownSeries>();
   let closed = false;
 
@@ -148,6 +156,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       listByMetric: prepare(SERIES_SQL.listByMetric),
     };
     return seriesStatements;
+  }
+
+  function maintenanceSql(): MaintenanceStatements {
+    maintenanceStatements ??= { lastRun: prepare(MAINTENANCE_SQL.lastRun), record: prepare(MAINTENANCE_SQL.record) };
+    return maintenanceStatements;
   }
 
   function windowsSql(tier: Tier): WindowStatements {
@@ -316,6 +329,16 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },
+
+    runMaintenance: inProcessMaintenance(() => assertOpen(closed), {
+      lastRun(job) {
+        const row = maintenanceSql().lastRun.get(job) as { last_run_ms: number } | undefined;
+        return row === undefined ? null : row.last_run_ms;
+      },
+      record(job, nowMs) {
+        maintenanceSql().record.run(job, nowMs);
+      },
+    }),
 
     async ping(): Promise<void> {
       assertOpen(closed);

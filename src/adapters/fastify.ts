@@ -1,0 +1,70 @@
+/**
+ * Velocity for Fastify 5: a plugin that records every request under its route template
+ * (`request.routeOptions.url`, prefixes of registered plugins included) with Fastify's own
+ * timing (`reply.elapsedTime`). Requests no route matched are recorded as `unmatched`, one
+ * series per method; requests whose client went away before the response are `aborted`, and
+ * those the server's `connectionTimeout` cut off are `timeout`.
+ * @example
+ * import Fastify from 'fastify';
+ * import { createVelocity } from 'velocity-metrics';
+ * import { velocityPlugin } from 'velocity-metrics/fastify';
+ * const velocity = createVelocity({ service: 'api' });
+ * const app = Fastify();
+ * await app.register(velocityPlugin, { velocity });
+ * app.get('/api/v1/*', (request, reply) => { // Velocity's own API
+ *   reply.hijack();
+ *   velocity.nodeMiddleware(request.raw, reply.raw);
+ * });
+ * @module
+ */
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { ABORTED_CLASS, TIMEOUT_CLASS } from '../collect/http.js';
+import type { Velocity } from '../velocity.js';
+import { UNMATCHED_ROUTE } from './express.js';
+
+export { UNMATCHED_ROUTE };
+
+/** Options of `velocityPlugin`. */
+export interface VelocityPluginOptions {
+  /** The instance that records the requests. */
+  velocity: Velocity;
+}
+
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+function register(fastify: FastifyInstance, options: VelocityPluginOptions, done: (error?: Error) => void): void {
+  const http = options.velocity.http;
+  // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
+  const timedOut = new WeakSet<FastifyRequest>();
+  fastify.addHook('onRequest', (request, reply, next) => {
+    // Neither onResponse nor onRequestAbort sees a client that leaves after the body was
+    // read (a slow POST): only the raw response's close does.
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return; // onResponse records it
+      const classIndex = timedOut.has(request) ? TIMEOUT_CLASS : ABORTED_CLASS;
+      http.recordClass(request.method, routeOf(request), classIndex, reply.elapsedTime);
+    });
+    next();
+  });
+  fastify.addHook('onTimeout', (request, _reply, next) => {
+    timedOut.add(request);
+    next();
+  });
+  fastify.addHook('onResponse', (request, reply, next) => {
+    http.record(request.method, routeOf(request), reply.statusCode, reply.elapsedTime);
+    next();
+  });
+  done();
+}
+
+/**
+ * The Fastify plugin: `await app.register(velocityPlugin, { velocity })`, before the routes.
+ * Its hooks apply to the whole application, not only to its own encapsulation context (it
+ * sets `Symbol.for('skip-override')`, as `fastify-plugin` does).
+ */
+export const velocityPlugin: FastifyPluginCallback<VelocityPluginOptions> = Object.assign(register, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'velocity-metrics',
+});

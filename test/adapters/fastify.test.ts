@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { velocityPlugin } from '../../src/adapters/fastify.js';
+import { createVelocity } from '../../src/velocity.js';
+import { tempDir } from '../support/tmp.js';
+import { storedRequestCountsIn } from './stored.js';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends a request and gives up on it after `afterMs`, as a client that leaves would. */
+async function abandon(url: string, init: RequestInit, afterMs: number): Promise<void> {
+  const controller = new AbortController();
+  const pending = fetch(url, { ...init, signal: controller.signal }).catch(() => 'abandoned');
+  await pause(afterMs);
+  controller.abort();
+  assert.equal(await pending, 'abandoned');
+}
+
+describe('Fastify adapter', () => {
+  it('records route templates (prefixes included), 404s, errors, aborts and timeouts, stored in SQLite', async () => {
+    const tmp = tempDir();
+    const path = join(tmp.dir, 'v.db');
+    const velocity = createVelocity({ database: path, timers: false, handleSignals: false });
+    const app = Fastify({ connectionTimeout: 200 });
+    await app.register(velocityPlugin, { velocity });
+    app.get('/api/v1/*', (request, reply) => {
+      reply.hijack();
+      velocity.nodeMiddleware(request.raw, reply.raw);
+    });
+    app.get('/api/jobs/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+    app.get('/slow', async () => {
+      await pause(40);
+      return 'slow';
+    });
+    app.post('/upload', async () => {
+      await pause(150);
+      return 'stored';
+    });
+    app.get('/hang', () => new Promise(() => {}));
+    app.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    await app.register(
+      async (users) => {
+        users.get('/:userId/posts', async (_request, reply) => reply.code(201).send('made'));
+      },
+      { prefix: '/users' },
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await fetch(`${url}/api/jobs/${i}`)).status, 200);
+      assert.equal((await fetch(`${url}/users/ann/posts`)).status, 201);
+      assert.equal((await fetch(`${url}/users/bob/posts`)).status, 201);
+      assert.equal((await fetch(`${url}/no/such/${Math.random()}`)).status, 404);
+      assert.equal((await fetch(`${url}/no/other`)).status, 404);
+      assert.equal((await fetch(`${url}/no/where`, { method: 'DELETE' })).status, 404);
+      assert.equal((await fetch(`${url}/boom`)).status, 500);
+      assert.equal((await fetch(`${url}/slow`)).status, 200);
+      // The client leaves while the handler still works: once before the body was read
+      // (a GET), once after (a POST whose body Fastify had parsed).
+      await abandon(`${url}/hang`, {}, 40);
+      await abandon(`${url}/upload`, { method: 'POST', body: 'x'.repeat(1000) }, 40);
+      // connectionTimeout (200 ms) cuts off a request the handler never answers.
+      await assert.rejects(fetch(`${url}/hang`));
+      const live = (await (await fetch(`${url}/api/v1/live`)).json()) as { routes: Array<{ route: string }> };
+      assert.ok(live.routes.some((r) => r.route === 'GET /api/jobs/:id'), 'Velocity API mounted in Fastify');
+      await pause(200); // the POST's handler finishes after its client left
+    } finally {
+      await app.close();
+      await velocity.close();
+    }
+    const counts = await storedRequestCountsIn(path);
+    tmp.remove();
+    assert.equal(counts.get('GET /api/jobs/:id 2xx')?.count, 3);
+    assert.equal(counts.get('GET /users/:userId/posts 2xx')?.count, 2);
+    assert.equal(counts.get('GET unmatched 4xx')?.count, 2);
+    assert.equal(counts.get('DELETE unmatched 4xx')?.count, 1);
+    assert.equal(counts.get('GET /boom 5xx')?.count, 1);
+    assert.equal(counts.get('GET /hang aborted')?.count, 1);
+    assert.equal(counts.get('POST /upload aborted')?.count, 1, 'a client leaving after its body was read is seen');
+    assert.equal(counts.get('GET /hang timeout')?.count, 1);
+    assert.equal(counts.get('GET /api/v1/* 2xx')?.count, 1);
+    const slow = counts.get('GET /slow 2xx');
+    assert.equal(slow?.count, 1);
+    assert.ok((slow?.max ?? 0) >= 35, `slow request took ${slow?.max} ms`);
+    const hang = counts.get('GET /hang timeout');
+    assert.ok((hang?.max ?? 0) >= 190, `timed-out request took ${hang?.max} ms`);
+    assert.equal(counts.size, 10, [...counts.keys()].join(', '));
+  });
+});
