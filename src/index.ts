@@ -8,7 +8,7 @@
 export { createVelocity, Velocity, type VelocityOptions, type HealthReport } from './velocity.js';
 export { resolveConfig, defaultConfig, type VelocityConfig, type VelocityConfigOptions } from './config.js';
 export { VelocityError, type VelocityErrorCode } from './errors.js';
-export { HTTP_DURATION_METRIC, STATUS_CLASSES, type StatusClass } from './collect/http.js';
+export { HTTP_DURATION_METRIC, STATUS_CLASSES, UNMATCHED_ROUTE, type StatusClass } from './collect/http.js';
 export { Sketch, SKETCH_SCALE } from './model/sketch.js';
 export { parseDuration, formatDuration } from './model/duration.js';
 export { parseTime } from './model/time.js';

@@ -14,10 +14,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Velocity } from '../velocity.js';
+import { UNMATCHED_ROUTE } from '../collect/http.js';
 import { trackResponse } from './track-response.js';
 
-/** The route label of requests that no Express route matched. */
-export const UNMATCHED_ROUTE = 'unmatched';
+export { UNMATCHED_ROUTE };
 
 /** The parts of an Express request the adapter reads. */
 interface ExpressRequest extends IncomingMessage {

@@ -20,7 +20,7 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { ABORTED_CLASS, TIMEOUT_CLASS } from '../collect/http.js';
 import type { Velocity } from '../velocity.js';
-import { UNMATCHED_ROUTE } from './express.js';
+import { UNMATCHED_ROUTE } from '../collect/http.js';
 
 export { UNMATCHED_ROUTE };
 

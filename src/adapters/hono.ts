@@ -15,7 +15,7 @@
  */
 import { RouteTemplateCache } from '../collect/route-template.js';
 import type { Velocity } from '../velocity.js';
-import { UNMATCHED_ROUTE } from './express.js';
+import { UNMATCHED_ROUTE } from '../collect/http.js';
 import { trackFetch, type FetchRouteResolver } from './track-fetch.js';
 
 export { UNMATCHED_ROUTE };

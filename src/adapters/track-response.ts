@@ -6,8 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ABORTED_CLASS, type HttpRecorder } from '../collect/http.js';
 
-/** Finds the route template of a finished request. */
-export type RouteResolver<Req extends IncomingMessage> = (req: Req) => string;
+/** Finds the route template of a finished request, given the status it was answered with. */
+export type RouteResolver<Req extends IncomingMessage> = (req: Req, statusCode: number) => string;
 
 /**
  * Times `res` from now until it finishes and records it under the route `routeOf` gives at
@@ -23,11 +23,11 @@ export function trackResponse<Req extends IncomingMessage>(
   const startedAt = performance.now();
   const onClose = (): void => {
     res.off('finish', onFinish);
-    http.recordClass(req.method ?? 'GET', routeOf(req), ABORTED_CLASS, performance.now() - startedAt);
+    http.recordClass(req.method ?? 'GET', routeOf(req, res.statusCode), ABORTED_CLASS, performance.now() - startedAt);
   };
   const onFinish = (): void => {
     res.off('close', onClose);
-    http.record(req.method ?? 'GET', routeOf(req), res.statusCode, performance.now() - startedAt);
+    http.record(req.method ?? 'GET', routeOf(req, res.statusCode), res.statusCode, performance.now() - startedAt);
   };
   res.once('finish', onFinish);
   res.once('close', onClose);

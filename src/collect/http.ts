@@ -11,6 +11,9 @@ import type { Recorder } from '../record/recorder.js';
 /** The metric every HTTP request is recorded under, in milliseconds. */
 export const HTTP_DURATION_METRIC = 'http.server.request.duration';
 
+/** The route label of requests no route matched (404s): one series per method, never one per URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
 /** The status classes, in the order of their index. */
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'timeout', 'aborted'] as const;
 

@@ -20,6 +20,9 @@ describe('node:http adapter', () => {
         } else if (req.url?.startsWith('/fail')) {
           res.statusCode = 503;
           res.end('no');
+        } else if (req.url?.startsWith('/missing')) {
+          res.statusCode = 404;
+          res.end('none');
         } else if (req.url?.startsWith('/hang')) {
           // never answers: the client gives up
         } else {
@@ -33,6 +36,7 @@ describe('node:http adapter', () => {
       await fetch(`${url}/api/jobs/3f2504e0-4f89-11d3-9a0c-0305e82c3301`);
       assert.equal((await fetch(`${url}/fail`, { method: 'POST' })).status, 503);
       await fetch(`${url}/slow`);
+      for (const path of ['/missing/a', '/missing/b/c', '/missing/42']) assert.equal((await fetch(`${url}${path}`)).status, 404);
       const aborted = new AbortController();
       const hanging = fetch(`${url}/hang`, { signal: aborted.signal }).catch(() => 'aborted');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -51,6 +55,7 @@ describe('node:http adapter', () => {
     const slow = counts.get('GET /slow 2xx');
     assert.equal(slow?.count, 1);
     assert.ok((slow?.max ?? 0) >= 25, `slow request took ${slow?.max} ms`);
-    assert.equal(counts.size, 4);
+    assert.equal(counts.get('GET unmatched 4xx')?.count, 3, 'every 404 is one series per method');
+    assert.equal(counts.size, 5);
   });
 });
