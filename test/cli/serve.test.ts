@@ -39,7 +39,7 @@ describe('velocity serve', () => {
       return windows.filter((w) => ids.has(w.seriesId)).reduce((total, w) => total + w.count, 0);
     };
     assert.equal(countOf('/healthz', '2xx'), 1);
-    assert.equal(countOf('/nowhere', '4xx'), 1);
+    assert.equal(countOf('unmatched', '4xx'), 1, 'a 404 is recorded as unmatched, not under its URL');
     assert.equal(countOf('/api/v1/live', '2xx'), 1);
     assert.equal(series[0].labels.service, 'app');
   });
