@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { flushBench } from './flush.bench.js';
+import { httpOverheadBench } from './http-overhead.bench.js';
 import { pgQueryBench } from './pg-query.bench.js';
 import { queryBench } from './query.bench.js';
 import { recordBench } from './record.bench.js';
@@ -35,6 +36,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'pg-query', file: 'bench/pg-query.bench.ts', run: pgQueryBench },
   { name: 'flush', file: 'bench/flush.bench.ts', run: flushBench },
   { name: 'retention', file: 'bench/retention.bench.ts', run: retentionBench },
+  { name: 'http', file: 'bench/http-overhead.bench.ts', run: httpOverheadBench },
 ];
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

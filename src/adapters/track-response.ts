@@ -10,9 +10,9 @@ import { ABORTED_CLASS, type HttpRecorder } from '../collect/http.js';
 export type RouteResolver<Req extends IncomingMessage> = (req: Req, statusCode: number) => string;
 
 /**
- * Times `res` from now until it finishes and records it under the route `routeOf` gives at
- * that moment (routers fill in the matched route while handling). A response whose client
- * went away before it finished is recorded with status class `aborted`.
+ * Times `res` from now until it closes and records it under the route `routeOf` gives at
+ * that moment (routers fill in the matched route while handling). A response that closed
+ * before it finished — the client went away — is recorded with status class `aborted`.
  */
 export function trackResponse<Req extends IncomingMessage>(
   http: HttpRecorder,
@@ -21,14 +21,12 @@ export function trackResponse<Req extends IncomingMessage>(
   routeOf: RouteResolver<Req>,
 ): void {
   const startedAt = performance.now();
-  const onClose = (): void => {
-    res.off('finish', onFinish);
-    http.recordClass(req.method ?? 'GET', routeOf(req, res.statusCode), ABORTED_CLASS, performance.now() - startedAt);
-  };
-  const onFinish = (): void => {
-    res.off('close', onClose);
-    http.record(req.method ?? 'GET', routeOf(req, res.statusCode), res.statusCode, performance.now() - startedAt);
-  };
-  res.once('finish', onFinish);
-  res.once('close', onClose);
+  // One 'close' listener serves both outcomes: node:http emits it after every response,
+  // finished or not, and a listener fewer is measurably cheaper per request.
+  res.once('close', () => {
+    const durationMs = performance.now() - startedAt;
+    const route = routeOf(req, res.statusCode);
+    if (res.writableFinished) http.record(req.method ?? 'GET', route, res.statusCode, durationMs);
+    else http.recordClass(req.method ?? 'GET', route, ABORTED_CLASS, durationMs);
+  });
 }

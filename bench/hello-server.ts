@@ -1,0 +1,59 @@
+/**
+ * A hello-world server for the HTTP overhead benchmark, run as a child process:
+ * `node --import tsx bench/hello-server.ts <node|express|fastify|hono> <with|without>`.
+ * It answers `GET /hello/:id` with a short text body, recorded by Velocity (memory store) when
+ * `with`, and prints `listening <port>` once it accepts connections.
+ * @module
+ */
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { velocityMiddleware as expressMiddleware } from '../src/adapters/express.js';
+import { velocityPlugin } from '../src/adapters/fastify.js';
+import { velocityMiddleware as honoMiddleware } from '../src/adapters/hono.js';
+import { withVelocity } from '../src/adapters/node.js';
+import { createVelocity } from '../src/velocity.js';
+
+const [framework, variant] = process.argv.slice(2);
+const velocity = variant === 'with' ? createVelocity({ database: 'memory', handleSignals: false, log: () => {} }) : null;
+const announce = (port: number): void => void process.stdout.write(`listening ${port}\n`);
+
+async function start(): Promise<void> {
+  switch (framework) {
+    case 'node': {
+      const hello: RequestListener = (_req, res) => res.end('hello');
+      const server = createServer(velocity ? withVelocity(velocity, hello) : hello);
+      server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
+      return;
+    }
+    case 'express': {
+      const app = express();
+      if (velocity) app.use(expressMiddleware(velocity));
+      app.get('/hello/:id', (_req, res) => void res.send('hello'));
+      const server = app.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
+      return;
+    }
+    case 'fastify': {
+      const app = Fastify();
+      if (velocity) await app.register(velocityPlugin, { velocity });
+      app.get('/hello/:id', async () => 'hello');
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      announce((app.server.address() as AddressInfo).port);
+      return;
+    }
+    case 'hono': {
+      const app = new Hono();
+      if (velocity) app.use(honoMiddleware(velocity));
+      app.get('/hello/:id', (c) => c.text('hello'));
+      serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port));
+      return;
+    }
+    default:
+      throw new Error(`unknown framework ${framework}`);
+  }
+}
+
+await start();
