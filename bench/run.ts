@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { collectBench } from './collect.bench.js';
 import { flushBench } from './flush.bench.js';
 import { httpOverheadBench } from './http-overhead.bench.js';
 import { pgQueryBench } from './pg-query.bench.js';
@@ -37,6 +38,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'flush', file: 'bench/flush.bench.ts', run: flushBench },
   { name: 'retention', file: 'bench/retention.bench.ts', run: retentionBench },
   { name: 'http', file: 'bench/http-overhead.bench.ts', run: httpOverheadBench },
+  { name: 'collect', file: 'bench/collect.bench.ts', run: collectBench },
 ];
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
