@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { invalidOption } from './errors.js';
 import { DAY_MS, SECOND_MS, parseDuration } from './model/duration.js';
+import { DEFAULT_MAX_SERIES_PER_METRIC } from './record/recorder.js';
 
 /** Options accepted by `createVelocity`; every one may be left out. */
 export interface VelocityConfigOptions {
@@ -32,6 +33,11 @@ export interface VelocityConfigOptions {
   apiToken?: string;
   /** Most bytes of sealed windows held while the store cannot be written. Default 64 MiB. */
   maxPendingBytes?: number;
+  /**
+   * Most series per metric; beyond it new label sets fold into the metric's one
+   * `__overflow__` series. Env `VELOCITY_MAX_SERIES_PER_METRIC`. Default 2,000.
+   */
+  maxSeriesPerMetric?: number;
 }
 
 /** Configuration with every default applied and every duration in milliseconds. */
@@ -47,6 +53,7 @@ export interface VelocityConfig {
   readonly buildTime: string;
   readonly apiToken: string | undefined;
   readonly maxPendingBytes: number;
+  readonly maxSeriesPerMetric: number;
 }
 
 /** The defaults, documented field by field in `VelocityConfigOptions`. */
@@ -63,6 +70,7 @@ export function defaultConfig(): VelocityConfig {
     buildTime: '',
     apiToken: undefined,
     maxPendingBytes: 64 * 1024 * 1024,
+    maxSeriesPerMetric: DEFAULT_MAX_SERIES_PER_METRIC,
   };
 }
 
@@ -132,6 +140,13 @@ export function resolveConfig(options: VelocityConfigOptions = {}, env: Env = pr
   if (retention1mMs < 60 * SECOND_MS) throw invalidOption('retention1m', 'must be at least 1m');
   const maxPendingBytes = options.maxPendingBytes ?? defaults.maxPendingBytes;
   if (!(maxPendingBytes > 0)) throw invalidOption('maxPendingBytes', 'must be a positive number of bytes');
+  const maxSeriesPerMetric = positiveInteger(
+    options.maxSeriesPerMetric,
+    'maxSeriesPerMetric',
+    env,
+    'VELOCITY_MAX_SERIES_PER_METRIC',
+    defaults.maxSeriesPerMetric,
+  );
   return {
     database: options.database ?? firstSet(env, ['VELOCITY_DATABASE_URL']) ?? contractBDatabase(env) ?? defaults.database,
     flushIntervalMs,
@@ -144,5 +159,14 @@ export function resolveConfig(options: VelocityConfigOptions = {}, env: Env = pr
     buildTime: options.buildTime ?? firstSet(env, ['VELOCITY_BUILD_TIME', 'BUILD_TIME']) ?? defaults.buildTime,
     apiToken: options.apiToken ?? firstSet(env, ['VELOCITY_API_TOKEN']) ?? defaults.apiToken,
     maxPendingBytes,
+    maxSeriesPerMetric,
   };
+}
+
+/** A whole number ≥ 1 from the option, else the environment variable, else `fallback`. */
+function positiveInteger(option: number | undefined, optionName: string, env: Env, varName: string, fallback: number): number {
+  const raw = env[varName]?.trim();
+  const [value, name] = option !== undefined ? [option, optionName] : raw ? [Number(raw), varName] : [fallback, optionName];
+  if (!Number.isInteger(value) || value < 1) throw invalidOption(name, `must be a whole number of at least 1, not ${option ?? raw}`);
+  return value;
 }

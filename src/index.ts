@@ -9,6 +9,8 @@ export { createVelocity, Velocity, type VelocityOptions, type HealthReport } fro
 export { resolveConfig, defaultConfig, type VelocityConfig, type VelocityConfigOptions } from './config.js';
 export { VelocityError, type VelocityErrorCode } from './errors.js';
 export { HTTP_DURATION_METRIC, STATUS_CLASSES, UNMATCHED_ROUTE, type StatusClass } from './collect/http.js';
+export { OPERATION_DURATION_METRIC, type OperationTimer } from './collect/operations.js';
+export { OVERFLOW_LABEL, DEFAULT_MAX_SERIES_PER_METRIC, type MetricCardinality } from './record/recorder.js';
 export { Sketch, SKETCH_SCALE } from './model/sketch.js';
 export { parseDuration, formatDuration } from './model/duration.js';
 export { parseTime } from './model/time.js';
@@ -25,5 +27,6 @@ export {
 export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { HistoryResult, HistoryPoint } from './query/history.js';
+export type { RouteMetrics, OperationMetrics, TimeRange } from './query/contract-b.js';
 export type { LiveSnapshot, LiveRoute, LiveStats } from './query/live.js';
 export { parseHistoryParams, type HistoryQuery, type RawParams } from './query/params.js';

@@ -4,18 +4,28 @@
  * @module
  */
 import { HttpRecorder } from './collect/http.js';
+import { OperationRecorder, type OperationTimer } from './collect/operations.js';
 import { resolveConfig, type VelocityConfig, type VelocityConfigOptions } from './config.js';
-import { VelocityError } from './errors.js';
+import { VelocityError, invalidParameter } from './errors.js';
 import { createApiHandler, type ApiHandler } from './http/api.js';
 import { toNodeMiddleware, type NodeMiddleware } from './http/node-listener.js';
 import { MINUTE_MS, SECOND_MS, formatDuration, parseDuration } from './model/duration.js';
+import type { Labels } from './model/labels.js';
 import { Flusher, type FlusherStatus } from './pipeline/flusher.js';
 import { planRetention, runRetention, type RetentionResult } from './pipeline/retention.js';
 import { StoreStartup } from './pipeline/store-startup.js';
+import {
+  operationMetrics,
+  resolveRange,
+  routeMetrics,
+  type OperationMetrics,
+  type RouteMetrics,
+  type TimeRange,
+} from './query/contract-b.js';
 import { queryHistory, type HistoryResult } from './query/history.js';
 import { liveSnapshot, type LiveSnapshot } from './query/live.js';
 import { parseHistoryParams, type RawParams } from './query/params.js';
-import { Recorder } from './record/recorder.js';
+import { Recorder, type MetricCardinality } from './record/recorder.js';
 import { openStore } from './store/open-store.js';
 import type { SeriesRecord, Store } from './store/store.js';
 
@@ -63,6 +73,11 @@ export interface HealthReport {
   last_flush_error: string | null;
   series_in_memory: number;
   open_window_start: string;
+  /**
+   * The series cap per metric, and per metric its series (the overflow series not counted)
+   * and the observations folded into its `__overflow__` series since start.
+   */
+  cardinality: { max_series_per_metric: number; metrics: Record<string, MetricCardinality> };
 }
 
 /** A Velocity instance; create it with `createVelocity`. */
@@ -75,6 +90,8 @@ export class Velocity {
   readonly recorder: Recorder;
   /** HTTP request recording, used by the adapters. */
   readonly http: HttpRecorder;
+  /** Operation recording, behind `time`, `startTimer` and `recordOperationMetric`. */
+  readonly operations: OperationRecorder;
   /**
    * Resolves once the store is migrated: at once when it answers, otherwise when a retry
    * (1 s, doubling to 60 s) succeeds; meanwhile requests are recorded and held in memory.
@@ -105,8 +122,9 @@ export class Velocity {
     this.closeTimeoutMs = parseDuration(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS, 'closeTimeout');
     this.scheduled = options.timers !== false;
     this.store = options.store ?? openStore(this.config.database);
-    this.recorder = new Recorder(this.clock());
+    this.recorder = new Recorder(this.clock(), { maxSeriesPerMetric: this.config.maxSeriesPerMetric });
     this.http = new HttpRecorder(this.recorder, baseLabels(this.config));
+    this.operations = new OperationRecorder(this.recorder, baseLabels(this.config));
     this.flusher = new Flusher({
       store: this.store,
       maxPendingBytes: this.config.maxPendingBytes,
@@ -131,6 +149,53 @@ export class Velocity {
   /** Records one HTTP request: method, route template, status code, duration in ms. */
   recordRequest(method: string, route: string, statusCode: number, durationMs: number): void {
     this.http.record(method, route, statusCode, durationMs);
+  }
+
+  /**
+   * Runs `fn` and records its duration under `velocity.operation.duration` as `operation`,
+   * with outcome `failure` when it throws or its promise rejects (the error is re-thrown
+   * untouched) and `success` otherwise. A synchronous `fn` stays synchronous.
+   * @example
+   * const user = await velocity.time('db.getUser', { platform: 'postgres' }, () => db.getUser(id));
+   * const parsed = velocity.time('parse', () => JSON.parse(text)); // synchronous
+   */
+  time<T>(operation: string, fn: () => T): T;
+  time<T>(operation: string, labels: Labels, fn: () => T): T;
+  time<T>(operation: string, labelsOrFn: Labels | (() => T), maybeFn?: () => T): T {
+    return typeof labelsOrFn === 'function'
+      ? this.operations.time(operation, undefined, labelsOrFn)
+      : this.operations.time(operation, labelsOrFn, maybeFn as () => T);
+  }
+
+  /**
+   * Starts timing `operation`; the returned function ends it (success unless passed
+   * `false`), records it and returns the duration in ms. Call it once.
+   * @example
+   * const end = velocity.startTimer('upstream.call', { platform: 'openai' });
+   * try { await call(); end(); } catch (error) { end(false); throw error; }
+   */
+  startTimer(operation: string, labels?: Labels): OperationTimer {
+    return this.operations.startTimer(operation, labels);
+  }
+
+  /**
+   * Contract B: records one execution of `operation`. Recording is synchronous and in memory,
+   * so this is the fire-and-forget form and the awaitable one at once (it returns when the
+   * observation is held); to wait until it is stored, `await velocity.flush()`.
+   */
+  recordOperationMetric(operation: string, success: boolean, durationMs: number, labels?: Labels): void {
+    this.operations.record(operation, labels, success, durationMs);
+  }
+
+  /**
+   * Contract B: records one request of `method route` (a route template) as an HTTP request
+   * with status class 2xx when `success`, 5xx otherwise. Synchronous, like `recordOperationMetric`.
+   */
+  recordRouteMetric(route: string, method: string, success: boolean, durationMs: number): void {
+    if (!(durationMs >= 0 && durationMs < Number.POSITIVE_INFINITY)) {
+      throw invalidParameter('durationMs', `must be a finite number of milliseconds ≥ 0, not ${String(durationMs)}`);
+    }
+    this.http.record(method, route, success ? 200 : 500, durationMs);
   }
 
   /** Seals the open windows if their minute has ended and queues them for the next flush. */
@@ -182,6 +247,29 @@ export class Velocity {
     return queryHistory(this.store, query);
   }
 
+  /**
+   * Contract B: per-route totals (`total_requests`, `successful`, `failed` = 5xx or timeout,
+   * durations, `last_request_at` to the minute) over `timeRange` (default the last 24 h),
+   * from the stored windows, busiest first. Rejects with STORE_UNAVAILABLE while the store
+   * is not ready.
+   */
+  async getRouteMetrics(route?: string, method?: string, timeRange?: TimeRange): Promise<RouteMetrics[]> {
+    const range = resolveRange(timeRange, this.clock());
+    await this.storeAvailable();
+    return routeMetrics(this.store, { route, method }, range);
+  }
+
+  /**
+   * Contract B: per-operation totals (`total_executions`, `successful`, `failed`, durations,
+   * `last_execution_at` to the minute) over `timeRange` (default the last 24 h), from the
+   * stored windows, busiest first. Rejects with STORE_UNAVAILABLE while the store is not ready.
+   */
+  async getOperationMetrics(operation?: string, timeRange?: TimeRange): Promise<OperationMetrics[]> {
+    const range = resolveRange(timeRange, this.clock());
+    await this.storeAvailable();
+    return operationMetrics(this.store, { operation }, range);
+  }
+
   /** The live snapshot of every route over the last 1 and 5 minutes, from memory. */
   live(): LiveSnapshot {
     return liveSnapshot(this.recorder, this.clock());
@@ -221,6 +309,7 @@ export class Velocity {
       last_flush_error: flusher.lastError,
       series_in_memory: this.recorder.seriesCount,
       open_window_start: new Date(this.recorder.openWindowStart).toISOString(),
+      cardinality: { max_series_per_metric: this.recorder.maxSeriesPerMetric, metrics: this.recorder.cardinality() },
     };
   }
 

@@ -44,4 +44,15 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig({ flushInterval: '10ms' }, {}), /flushInterval: must be at least 100ms/);
     assert.throws(() => resolveConfig({ retention1m: '5s' }, {}), /retention1m/);
   });
+
+  it('caps series per metric at 2,000 unless the option or VELOCITY_MAX_SERIES_PER_METRIC says otherwise', () => {
+    assert.equal(resolveConfig({}, {}).maxSeriesPerMetric, 2_000);
+    assert.equal(resolveConfig({}, { VELOCITY_MAX_SERIES_PER_METRIC: '500' }).maxSeriesPerMetric, 500);
+    assert.equal(resolveConfig({ maxSeriesPerMetric: 50 }, { VELOCITY_MAX_SERIES_PER_METRIC: '500' }).maxSeriesPerMetric, 50);
+    assert.throws(
+      () => resolveConfig({}, { VELOCITY_MAX_SERIES_PER_METRIC: 'many' }),
+      (e: unknown) => e instanceof VelocityError && e.param === 'VELOCITY_MAX_SERIES_PER_METRIC',
+    );
+    assert.throws(() => resolveConfig({ maxSeriesPerMetric: 0 }, {}), /maxSeriesPerMetric: must be a whole number of at least 1/);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Labels } from '../model/labels.js';
 import type { DistributionSeries } from '../record/distribution-series.js';
-import type { Recorder } from '../record/recorder.js';
+import { OVERFLOW_LABEL, type Recorder } from '../record/recorder.js';
 
 /** The metric every HTTP request is recorded under, in milliseconds. */
 export const HTTP_DURATION_METRIC = 'http.server.request.duration';
@@ -36,9 +36,16 @@ export function statusClassIndex(statusCode: number): number {
   return hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
 }
 
-/** Records HTTP requests into per-(method, route, status class) distribution series. */
+/**
+ * Records HTTP requests into per-(method, route, status class) distribution series. Once the
+ * metric holds the recorder's `maxSeriesPerMetric` series, requests to routes it has not seen
+ * go to the one overflow series (method, route and status_class all `__overflow__`) without
+ * becoming a key anywhere: the route cache holds at most `maxSeriesPerMetric` routes.
+ */
 export class HttpRecorder {
   private readonly byRoute = new Map<string, Map<string, (DistributionSeries | undefined)[]>>();
+  private readonly overflowLabels: Labels;
+  private overflowSeries: DistributionSeries | undefined;
 
   /**
    * @param recorder where the series live.
@@ -47,7 +54,9 @@ export class HttpRecorder {
   constructor(
     private readonly recorder: Recorder,
     private readonly baseLabels: Labels,
-  ) {}
+  ) {
+    this.overflowLabels = { ...baseLabels, method: OVERFLOW_LABEL, route: OVERFLOW_LABEL, status_class: OVERFLOW_LABEL };
+  }
 
   /**
    * Records one request that got a response. `route` is the route template
@@ -61,6 +70,11 @@ export class HttpRecorder {
   recordClass(method: string, route: string, classIndex: number, durationMs: number): void {
     let byMethod = this.byRoute.get(route);
     if (byMethod === undefined) {
+      if (this.byRoute.size >= this.recorder.maxSeriesPerMetric || this.recorder.isFull(HTTP_DURATION_METRIC)) {
+        this.overflowSeries ??= this.recorder.overflow(HTTP_DURATION_METRIC, this.overflowLabels);
+        this.overflowSeries.observe(durationMs);
+        return;
+      }
       byMethod = new Map();
       this.byRoute.set(route, byMethod);
     }

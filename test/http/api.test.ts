@@ -141,6 +141,10 @@ describe('HTTP API', () => {
     assert.equal(health.body.store.reachable, true);
     assert.equal(health.body.pending_windows, 0);
     assert.equal(health.body.last_flush_at, iso(T0 + 3 * MINUTE_MS + 1_000));
+    assert.deepEqual(health.body.cardinality, {
+      max_series_per_metric: 2_000,
+      metrics: { 'http.server.request.duration': { series: 3, overflow_observations: 0 } },
+    });
   });
 
   it('answers unknown paths with 404 and other methods with 405', async () => {

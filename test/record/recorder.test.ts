@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { HttpRecorder, HTTP_DURATION_METRIC } from '../../src/collect/http.js';
 import { MINUTE_MS } from '../../src/model/duration.js';
 import { exactQuantile } from '../../src/model/sketch.js';
-import { Recorder } from '../../src/record/recorder.js';
+import { OVERFLOW_LABEL, Recorder } from '../../src/record/recorder.js';
 import { lognormal, mulberry32 } from '../support/random.js';
 
 const T0 = Date.parse('2026-11-20T14:05:00Z');
@@ -64,6 +64,27 @@ describe('Recorder', () => {
     assert.equal(recorder.sealOpen().length, 0);
   });
 
+  it('folds label sets beyond the per-metric cap into one overflow series that keeps the process labels', () => {
+    const recorder = new Recorder(T0, { maxSeriesPerMetric: 3 });
+    const base = { service: 'api', instance: 'i1', env: 'test' };
+    for (let i = 0; i < 10; i++) recorder.distribution('m', { ...base, user: `u${i}` }).observe(i);
+    recorder.distribution('other', { user: 'x' }).observe(1);
+    assert.equal(recorder.distribution('m', { ...base, user: 'u1' }).descriptor.labels.user, 'u1', 'series under the cap stay');
+    assert.ok(recorder.isFull('m'));
+    assert.ok(!recorder.isFull('other'));
+    assert.equal(recorder.seriesCount, 3 + 1 + 1);
+    assert.deepEqual(recorder.cardinality(), {
+      m: { series: 3, overflow_observations: 7 },
+      other: { series: 1, overflow_observations: 0 },
+    });
+    const windows = recorder.rotate(T0 + MINUTE_MS);
+    const overflow = windows.find((w) => w.series.labels.user === OVERFLOW_LABEL);
+    assert.deepEqual(overflow?.series.labels, { ...base, user: OVERFLOW_LABEL });
+    assert.equal(overflow?.count, 7);
+    assert.equal(overflow?.min, 3);
+    assert.equal(windows.reduce((n, w) => n + w.count, 0), 11);
+  });
+
   it('keeps two recorders independent', () => {
     const a = new Recorder(T0);
     const b = new Recorder(T0);
@@ -108,6 +129,20 @@ describe('HttpRecorder', () => {
     assert.equal(window.series.labels.method, '_OTHER');
   });
 
+  it('sends routes past the cap to the overflow series without caching them', () => {
+    const recorder = new Recorder(T0, { maxSeriesPerMetric: 5 });
+    const http = new HttpRecorder(recorder, { service: 'api' });
+    for (let i = 0; i < 1_000; i++) http.record('GET', `/r${i}`, 200, 1);
+    http.record('GET', '/r0', 500, 1); // a known route, but a new series: folded too
+    const byRoute = (http as unknown as { byRoute: Map<string, unknown> }).byRoute;
+    assert.equal(byRoute.size, 5);
+    assert.equal(recorder.seriesCount, 6);
+    assert.deepEqual(recorder.cardinality()[HTTP_DURATION_METRIC], { series: 5, overflow_observations: 996 });
+    const overflow = recorder.rotate(T0 + MINUTE_MS).find((w) => w.series.labels.route === OVERFLOW_LABEL);
+    assert.deepEqual(overflow?.series.labels, { service: 'api', method: OVERFLOW_LABEL, route: OVERFLOW_LABEL, status_class: OVERFLOW_LABEL });
+    assert.equal(overflow?.count, 996);
+  });
+
   it('allocates nothing per observation: at steady state a million requests cause no garbage collection', () => {
     // Measured in a quiet child process: the test runner's own work would trigger collections.
     const measure = (...args: string[]): { rounds: number[]; total: number } =>
@@ -120,5 +155,8 @@ describe('HttpRecorder', () => {
     // The first rounds may run before V8 has optimised the code; the last three are the steady state.
     assert.deepEqual(recording.rounds.slice(-3), [0, 0, 0], `collections per round: ${recording.rounds.join(', ')}`);
     assert.ok(Math.min(...control.rounds) > 0, 'the control, which builds a string per observation, collects every round');
+    const overflowing = measure('--overflow');
+    assert.equal(overflowing.total, 10_000_000);
+    assert.deepEqual(overflowing.rounds.slice(-3), [0, 0, 0], `collections per round with the cap reached: ${overflowing.rounds.join(', ')}`);
   });
 });
