@@ -8,7 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { describeDatabase } from '../src/store/open-store.js';
 import type { PgPoolClient, PgPoolLike, PgQueryConfig } from '../src/store/postgres/postgres-driver.js';
+import { createDatabase, withAdmin } from '../test/support/postgres.js';
 import type { BenchSection } from './report.js';
 
 /** The URL the benchmarks connect to in order to create and drop their databases. */
@@ -26,37 +28,15 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** `url` without its password, for messages. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_BENCH_ADMIN_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /**
  * Creates an empty database `velocity_bench_<what>_<random>`, or returns the reason it could
  * not (the server unreachable, or refusing).
  */
 export async function createBenchDatabase(what: string): Promise<BenchDatabase | { unavailable: string }> {
   const name = `velocity_bench_${what.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
-  let server: string;
   try {
-    server = await withAdmin(async (client) => {
-      await client.query(`CREATE DATABASE ${name}`);
+    const database = await createDatabase(name, PG_BENCH_ADMIN_URL);
+    const server = await withAdmin(async (client) => {
       const { rows } = await client.query<{ version: string; settings: string }>(
         `SELECT current_setting('server_version') AS version,
                 string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name) AS settings
@@ -64,21 +44,12 @@ export async function createBenchDatabase(what: string): Promise<BenchDatabase |
          WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'full_page_writes', 'work_mem')`,
       );
       return `PostgreSQL ${rows[0].version} on the same machine, over TCP to 127.0.0.1 (${rows[0].settings})`;
-    });
+    }, PG_BENCH_ADMIN_URL);
+    return { ...database, server };
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
-    return { unavailable: `PostgreSQL at ${redacted(PG_BENCH_ADMIN_URL)} could not be used (${problem})` };
+    return { unavailable: `PostgreSQL at ${describeDatabase(PG_BENCH_ADMIN_URL)} could not be used (${problem})` };
   }
-  const url = new URL(PG_BENCH_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    server,
-    async drop() {
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
 }
 
 /** The section a PostgreSQL benchmark returns when it could not run: what, and why. */

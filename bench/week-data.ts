@@ -11,7 +11,7 @@ import { HTTP_DURATION_METRIC } from '../src/collect/http.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/model/duration.js';
 import { seriesKey, type Labels } from '../src/model/labels.js';
 import { Sketch } from '../src/model/sketch.js';
-import type { SeriesDescriptor, Window, WindowValues } from '../src/model/window.js';
+import { distributionValues, type SeriesDescriptor, type Window, type WindowValues } from '../src/model/window.js';
 import type { Store } from '../src/store/store.js';
 import { lognormal, mulberry32, type Random } from '../test/support/random.js';
 import { grouped } from './measure.js';
@@ -51,17 +51,8 @@ function between(rand: Random, [lo, hi]: readonly [number, number]): number {
 export function realWindow(rand: Random, n: number, medianMs: number, sigma: number): WindowBody {
   const sketch = new Sketch();
   for (let i = 0; i < n; i++) sketch.record(lognormal(rand, Math.log(medianMs), sigma));
-  return {
-    count: sketch.count,
-    sum: sketch.sum,
-    min: sketch.min,
-    max: sketch.max,
-    last: null,
-    p50: sketch.quantile(0.5),
-    p95: sketch.quantile(0.95),
-    p99: sketch.quantile(0.99),
-    sketch: sketch.encode(),
-  };
+  const { start: _start, ...values } = distributionValues(sketch, 0);
+  return values;
 }
 
 /** One route's series (2xx, 4xx, 5xx) and its pools of real windows. */

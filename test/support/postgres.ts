@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { describeDatabase } from '../../src/store/open-store.js';
 
 /** The URL tests connect to in order to create and drop their databases. */
 export const PG_ADMIN_URL = process.env.VELOCITY_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -23,26 +24,29 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** `url` without its password, for messages. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
-}
-
-/** Runs `work` on a client connected to `PG_ADMIN_URL`, closing it afterwards. */
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
+/** Runs `work` on a client connected to `adminUrl` (default `PG_ADMIN_URL`), closing it afterwards. */
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>, adminUrl = PG_ADMIN_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
     return await work(client);
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** Creates the empty database `name` on the server of `adminUrl`; drop() removes it. */
+export async function createDatabase(name: string, adminUrl = PG_ADMIN_URL): Promise<TestDatabase> {
+  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`), adminUrl);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), adminUrl);
+    },
+  };
 }
 
 /**
@@ -57,7 +61,7 @@ export async function postgresSkipReason(): Promise<string | false> {
     return false;
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
-    const why = `PostgreSQL at ${redacted(PG_ADMIN_URL)} cannot be reached (${problem})`;
+    const why = `PostgreSQL at ${describeDatabase(PG_ADMIN_URL)} cannot be reached (${problem})`;
     if (process.env.CI) throw new Error(`${why}; CI is set, so the PostgreSQL suites fail rather than skip`);
     // Each test file runs in its own process, all children of the runner: one line per run.
     const marker = join(tmpdir(), `velocity-pg-skip-notice-${process.ppid}`);
@@ -72,16 +76,6 @@ export async function postgresSkipReason(): Promise<string | false> {
 }
 
 /** Creates an empty database `velocity_test_<pid>_<random>` on the server of `PG_ADMIN_URL`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `velocity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase(`velocity_test_${process.pid}_${randomBytes(4).toString('hex')}`);
 }
