@@ -25,6 +25,26 @@ import { histogramMedian, makeRoutes, pick, type RouteData } from './week-data.j
 const SERIES = 1_000;
 const MINUTES_PER_BATCH = 10;
 const BATCH = SERIES * MINUTES_PER_BATCH;
+
+/**
+ * Runs `work` on one pooled client inside a transaction opened by `begin` (plain `BEGIN`, or
+ * `BEGIN` joined with set-up statements in one round trip): COMMIT on success, ROLLBACK on
+ * error, the client released either way.
+ */
+async function inTransaction(pool: pg.Pool, begin: string, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** Real 2xx windows each series draws from. */
 const POOL_PER_SERIES = 8;
 const ROUNDS = 9;
@@ -252,9 +272,7 @@ export async function flushBench(): Promise<BenchSection> {
       [
         'perRow',
         async (windows) => {
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
+          await inTransaction(pool, 'BEGIN', async (client) => {
             for (const w of windows) {
               const sketch = w.sketch as Uint8Array;
               await client.query({
@@ -275,13 +293,7 @@ export async function flushBench(): Promise<BenchSection> {
                 ],
               });
             }
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          } finally {
-            client.release();
-          }
+          });
         },
       ],
       [
@@ -289,9 +301,7 @@ export async function flushBench(): Promise<BenchSection> {
         async (windows) => {
           const rows = rowsOf(windows);
           const spans = spansOf(rows);
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
+          await inTransaction(pool, 'BEGIN', async (client) => {
             await client.query({
               text: series.upsert,
               values: [
@@ -321,13 +331,7 @@ export async function flushBench(): Promise<BenchSection> {
                 textByteaArray(rows.map((r) => r.w.sketch)),
               ],
             });
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          } finally {
-            client.release();
-          }
+          });
         },
       ],
       [
@@ -336,12 +340,9 @@ export async function flushBench(): Promise<BenchSection> {
           const rows = rowsOf(windows);
           const spans = spansOf(rows);
           const data = binaryCopy(rows);
-          const client = await pool.connect();
           const started = performance.now();
-          try {
-            await client.query(
-              'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_staging (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS',
-            );
+          const begin = 'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_staging (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS';
+          await inTransaction(pool, begin, async (client) => {
             await client.query({
               text: series.widen,
               values: [
@@ -352,33 +353,18 @@ export async function flushBench(): Promise<BenchSection> {
             });
             await copyIn(client, `COPY bench_staging (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
             await client.query(`INSERT INTO ${TABLE} AS w (${COLUMNS}) SELECT ${COLUMNS} FROM bench_staging ${REPLACE}`);
-            await client.query('COMMIT');
-            copyRoundTrips.push(performance.now() - started);
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          } finally {
-            client.release();
-          }
+          });
+          copyRoundTrips.push(performance.now() - started);
         },
       ],
       [
         'copyFloor',
         async (windows) => {
           const data = binaryCopy(rowsOf(windows));
-          const client = await pool.connect();
-          try {
-            await client.query(
-              'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_floor (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS',
-            );
+          const begin = 'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_floor (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS';
+          await inTransaction(pool, begin, async (client) => {
             await copyIn(client, `COPY bench_floor (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          } finally {
-            client.release();
-          }
+          });
         },
       ],
     ];
