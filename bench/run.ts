@@ -15,7 +15,9 @@ import { pgQueryBench } from './pg-query.bench.js';
 import { queryBench } from './query.bench.js';
 import { recordBench } from './record.bench.js';
 import { retentionBench } from './retention.bench.js';
+import { rollupBench } from './rollup.bench.js';
 import { sketchBench } from './sketch.bench.js';
+import { tierQueryBench } from './tier-query.bench.js';
 import { machineInfo, renderMarkdown, type BenchResult, type BenchSection } from './report.js';
 
 /** A benchmark the runner knows: the name that selects it, its file, and what it runs. */
@@ -35,8 +37,10 @@ const BENCHES: readonly Bench[] = [
   { name: 'sketch', file: 'bench/sketch.bench.ts', run: sketchBench },
   { name: 'query', file: 'bench/query.bench.ts', run: queryBench },
   { name: 'pg-query', file: 'bench/pg-query.bench.ts', run: pgQueryBench },
+  { name: 'tier-query', file: 'bench/tier-query.bench.ts', run: tierQueryBench },
   { name: 'flush', file: 'bench/flush.bench.ts', run: flushBench },
   { name: 'retention', file: 'bench/retention.bench.ts', run: retentionBench },
+  { name: 'rollup', file: 'bench/rollup.bench.ts', run: rollupBench },
   { name: 'http', file: 'bench/http-overhead.bench.ts', run: httpOverheadBench },
   { name: 'collect', file: 'bench/collect.bench.ts', run: collectBench },
 ];

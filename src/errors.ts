@@ -15,6 +15,9 @@ export type VelocityErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CLOSED';
 
 const statusByCode: Record<VelocityErrorCode, number> = {
@@ -27,6 +30,9 @@ const statusByCode: Record<VelocityErrorCode, number> = {
   STORE_UNAVAILABLE: 503,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   CLOSED: 500,
 };
 

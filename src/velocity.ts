@@ -1,18 +1,21 @@
 /**
- * The Velocity instance: records, seals, flushes, prunes, answers queries and hands out the
+ * The Velocity instance: records, seals, flushes, rolls up, prunes, answers queries and hands out the
  * HTTP handler. No global state: every instance owns its recorder, store and timers.
  * @module
  */
 import { HttpRecorder } from './collect/http.js';
 import { OperationRecorder, type OperationTimer } from './collect/operations.js';
-import { resolveConfig, type VelocityConfig, type VelocityConfigOptions } from './config.js';
+import { SystemCollector } from './collect/system-collector.js';
+import { resolveConfig, tierRetention, type VelocityConfig, type VelocityConfigOptions } from './config.js';
 import { VelocityError, invalidParameter } from './errors.js';
 import { createApiHandler, type ApiHandler } from './http/api.js';
 import { toNodeMiddleware, type NodeMiddleware } from './http/node-listener.js';
 import { MINUTE_MS, SECOND_MS, formatDuration, parseDuration } from './model/duration.js';
 import type { Labels } from './model/labels.js';
+import type { Window } from './model/window.js';
 import { Flusher, type FlusherStatus } from './pipeline/flusher.js';
-import { planRetention, runRetention, type RetentionResult } from './pipeline/retention.js';
+import { pruneStore, type RetentionResult } from './pipeline/retention.js';
+import { ROLLUP_INTERVAL_MS, runRollup, type RollupResult } from './pipeline/rollup.js';
 import { StoreStartup } from './pipeline/store-startup.js';
 import {
   operationMetrics,
@@ -24,10 +27,14 @@ import {
 } from './query/contract-b.js';
 import { queryHistory, type HistoryResult } from './query/history.js';
 import { liveSnapshot, type LiveSnapshot } from './query/live.js';
-import { parseHistoryParams, type RawParams } from './query/params.js';
+import { NETWORK_HISTORY_BOUNDS, NETWORK_HISTORY_FILTERS, queryNetworkHistory, type NetworkHistoryResult } from './query/network-history.js';
+import { networkLive, type NetworkLive } from './query/network-live.js';
+import { parseHistoryParams, parseUnixRangeParams, type RawParams } from './query/params.js';
+import { parseSystemHistoryParams, querySystemHistory, type SystemHistoryResult } from './query/system-history.js';
 import { Recorder, type MetricCardinality } from './record/recorder.js';
 import { openStore } from './store/open-store.js';
 import type { SeriesRecord, Store } from './store/store.js';
+import { validateWindows } from './store/validate-windows.js';
 
 /** Options of `createVelocity`: the configuration plus what only code can hand in. */
 export interface VelocityOptions extends VelocityConfigOptions {
@@ -57,6 +64,9 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10 * SECOND_MS;
 
 /** The job name under which retention runs through `Store.runMaintenance`. */
 const RETENTION_JOB = 'retention';
+
+/** The job name under which the roll-up runs through `Store.runMaintenance`. */
+const ROLLUP_JOB = 'rollup';
 
 /**
  * What /healthz reports. `status`: `connecting` until the store is first migrated (it is
@@ -104,6 +114,12 @@ export class Velocity {
   readonly fetch: (request: Request) => Promise<Response>;
   /** The HTTP API for node:http and Express: answers its own paths, calls `next` (or 404s) for others. */
   readonly nodeMiddleware: NodeMiddleware;
+  /**
+   * The collector of host, process and network figures (contracts D and E): `start()`,
+   * `stop()`, `isRunning()`, and `collect()` for one collection now. It starts with the
+   * instance unless `collect: false` or `timers: false`; `close()` stops it.
+   */
+  readonly system: SystemCollector;
 
   private readonly flusher: Flusher;
   private readonly startup: StoreStartup;
@@ -114,6 +130,8 @@ export class Velocity {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
   private closing: Promise<void> | null = null;
+  /** Whether a scheduled roll-up failed while the store answered, and has not succeeded since. */
+  private rollupFailing = false;
 
   constructor(options: VelocityOptions = {}) {
     this.config = resolveConfig(options);
@@ -125,6 +143,14 @@ export class Velocity {
     this.recorder = new Recorder(this.clock(), { maxSeriesPerMetric: this.config.maxSeriesPerMetric });
     this.http = new HttpRecorder(this.recorder, baseLabels(this.config));
     this.operations = new OperationRecorder(this.recorder, baseLabels(this.config));
+    this.system = new SystemCollector({
+      recorder: this.recorder,
+      labels: baseLabels(this.config),
+      intervalMs: this.config.collectIntervalMs,
+      log: this.log,
+      clock: this.clock,
+      system: { diskPath: this.config.diskPath },
+    });
     this.flusher = new Flusher({
       store: this.store,
       maxPendingBytes: this.config.maxPendingBytes,
@@ -143,6 +169,7 @@ export class Velocity {
     this.nodeMiddleware = toNodeMiddleware(this.handler);
     this.fetch = async (request) => (await this.handler(request)) ?? notFound(request);
     if (this.scheduled) this.startTimers();
+    if (this.scheduled && this.config.collect) this.system.start();
     if (options.handleSignals !== false) this.handleSignals();
   }
 
@@ -204,6 +231,18 @@ export class Velocity {
   }
 
   /**
+   * Queues windows made elsewhere (those of `POST /api/v1/ingest`) for the next flush, beside
+   * the sealed ones, under the same retries and memory bound. Throws INVALID_PARAMETER and
+   * queues nothing unless every window could be stored in tier 1m: one bad window would fail
+   * every write of the batch it joins.
+   */
+  enqueueWindows(windows: readonly Window[]): void {
+    if (this.closing !== null) throw new VelocityError('STORE_UNAVAILABLE', 'Velocity is closing: windows are no longer accepted');
+    validateWindows('1m', windows);
+    this.flusher.enqueue(windows);
+  }
+
+  /**
    * Seals what is due and writes everything pending to the store. Until the store is first
    * migrated, it only seals: the windows are held and written once the store is ready.
    */
@@ -214,12 +253,14 @@ export class Velocity {
   }
 
   /**
-   * Deletes windows past their retention now, in short batches, whatever the schedule and
-   * whatever other instances do. Rejects with STORE_UNAVAILABLE while the store is not ready.
+   * Rolls up what is due, then deletes windows past their retention, in short batches, now,
+   * whatever the schedule and whatever other instances do. (Detail is deleted only once it is
+   * rolled up, hence the roll-up first.) Rejects with STORE_UNAVAILABLE while the store is not ready.
    */
   async prune(): Promise<RetentionResult> {
     await this.storeAvailable();
-    return runRetention(this.store, planRetention(this.clock(), this.config));
+    await runRollup(this.store, this.clock(), this.config);
+    return pruneStore(this.store, this.clock(), this.config);
   }
 
   /**
@@ -232,7 +273,32 @@ export class Velocity {
     if (!this.startup.isReady) return null;
     let result: RetentionResult | null = null;
     const ran = await this.store.runMaintenance(RETENTION_JOB, this.clock(), this.config.pruneIntervalMs, async () => {
-      result = await runRetention(this.store, planRetention(this.clock(), this.config));
+      result = await pruneStore(this.store, this.clock(), this.config);
+    });
+    return ran ? result : null;
+  }
+
+  /**
+   * Rolls 1m windows up into 1h and 1h into 1d now, as far as they are complete, and rolls
+   * dirty buckets (touched by late windows) again, whatever the schedule. Rejects with
+   * STORE_UNAVAILABLE while the store is not ready.
+   */
+  async rollup(): Promise<RollupResult> {
+    await this.storeAvailable();
+    return runRollup(this.store, this.clock(), this.config);
+  }
+
+  /**
+   * The roll-up as the scheduler runs it after a flush: through `Store.runMaintenance`, so
+   * that of all the instances sharing the store one runs it, once per ROLLUP_INTERVAL_MS.
+   * Resolves what it did, or null when it did not run (not due, another instance holds the
+   * maintenance lock, or the store is not ready yet).
+   */
+  async rollupIfDue(): Promise<RollupResult | null> {
+    if (!this.startup.isReady) return null;
+    let result: RollupResult | null = null;
+    const ran = await this.store.runMaintenance(ROLLUP_JOB, this.clock(), ROLLUP_INTERVAL_MS, async () => {
+      result = await runRollup(this.store, this.clock(), this.config);
     });
     return ran ? result : null;
   }
@@ -242,7 +308,7 @@ export class Velocity {
    * STORE_UNAVAILABLE while the store is not ready.
    */
   async history(params: RawParams): Promise<HistoryResult> {
-    const query = parseHistoryParams(params, this.clock());
+    const query = parseHistoryParams(params, this.clock(), { retention: tierRetention(this.config) });
     await this.storeAvailable();
     return queryHistory(this.store, query);
   }
@@ -268,6 +334,33 @@ export class Velocity {
     const range = resolveRange(timeRange, this.clock());
     await this.storeAvailable();
     return operationMetrics(this.store, { operation }, range);
+  }
+
+  /**
+   * System history (`/api/v1/history?metric=system`): the host and process gauges per step,
+   * from the 1-minute windows (see `querySystemHistory`). Rejects with STORE_UNAVAILABLE
+   * while the store is not ready.
+   */
+  async systemHistory(params: RawParams): Promise<SystemHistoryResult> {
+    const query = parseSystemHistoryParams(params, this.clock(), { retention: tierRetention(this.config) });
+    await this.storeAvailable();
+    return querySystemHistory(this.store, query);
+  }
+
+  /**
+   * Contract E's network history (`/metrics/history`): per stored minute, newest first,
+   * bytes, packets, per-protocol packets and the busiest TCP conversations. Rejects with
+   * STORE_UNAVAILABLE while the store is not ready.
+   */
+  async networkHistory(params: RawParams): Promise<NetworkHistoryResult> {
+    const query = parseUnixRangeParams(params, this.clock(), NETWORK_HISTORY_BOUNDS, NETWORK_HISTORY_FILTERS);
+    await this.storeAvailable();
+    return queryNetworkHistory(this.store, query);
+  }
+
+  /** The network figures of the latest collection interval, from memory (`/metrics/live`). */
+  networkLive(): NetworkLive {
+    return networkLive(this.system.latestNetwork(), this.clock());
   }
 
   /** The live snapshot of every route over the last 1 and 5 minutes, from memory. */
@@ -326,6 +419,7 @@ export class Velocity {
 
   private async shutdown(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
+    this.system.stop();
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
     this.rotate();
     this.flusher.enqueue(this.recorder.sealOpen());
@@ -381,9 +475,31 @@ export class Velocity {
       this.timers[0] = timer;
     };
     this.timers[0] = setTimeout(onMinute, msToNextMinute(this.clock()));
-    this.timers[1] = setInterval(() => void this.flush(), this.config.flushIntervalMs);
+    this.timers[1] = setInterval(() => void this.flushThenRollUp(), this.config.flushIntervalMs);
     this.timers[2] = setInterval(() => void this.pruneLogged(), this.config.pruneIntervalMs);
     for (const timer of this.timers) timer.unref();
+  }
+
+  /**
+   * The flush timer's work: a flush, then, unless the flush failed (the flusher reports that),
+   * the roll-up when it is due. A roll-up that fails while the store answers a ping is
+   * reported once (when the store does not answer, the flusher and /healthz report that), and
+   * once more when it works again.
+   */
+  private async flushThenRollUp(): Promise<void> {
+    await this.flush();
+    if (this.flusher.status().lastError !== null) return;
+    try {
+      await this.rollupIfDue();
+      if (this.rollupFailing) this.log('roll-up succeeded again');
+      this.rollupFailing = false;
+    } catch (error) {
+      const reachable = await this.store.ping().then(() => true, () => false);
+      if (reachable && !this.rollupFailing) {
+        this.log(`roll-up failed, retried after the next flushes: ${describe(error)}`);
+        this.rollupFailing = true;
+      }
+    }
   }
 
   private async pruneLogged(): Promise<void> {

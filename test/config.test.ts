@@ -55,4 +55,27 @@ describe('resolveConfig', () => {
     );
     assert.throws(() => resolveConfig({ maxSeriesPerMetric: 0 }, {}), /maxSeriesPerMetric: must be a whole number of at least 1/);
   });
+
+  it('lets only token holders ingest, 1 MiB and 10,000 items a batch, unless told otherwise', () => {
+    const defaults = resolveConfig({}, {});
+    assert.deepEqual([defaults.ingest, defaults.ingestMaxBytes, defaults.ingestMaxItems], ['token', 1_048_576, 10_000]);
+    const env = { VELOCITY_INGEST: 'open', VELOCITY_INGEST_MAX_BYTES: '2048', VELOCITY_INGEST_MAX_ITEMS: '10' };
+    const fromEnv = resolveConfig({}, env);
+    assert.deepEqual([fromEnv.ingest, fromEnv.ingestMaxBytes, fromEnv.ingestMaxItems], ['open', 2_048, 10]);
+    assert.equal(resolveConfig({ ingest: 'off' }, env).ingest, 'off');
+    assert.throws(() => resolveConfig({}, { VELOCITY_INGEST: 'yes' }), (e: unknown) => e instanceof VelocityError && e.param === 'VELOCITY_INGEST');
+    assert.throws(() => resolveConfig({ ingestMaxBytes: 0 }, {}), /ingestMaxBytes/);
+  });
+
+  it('keeps each tier for its own retention: 1m 14 days, 1h 90 days, 1d 2 years, with contract B on 1m', () => {
+    const defaults = resolveConfig({}, {});
+    assert.deepEqual([defaults.retention1mMs, defaults.retention1hMs, defaults.retention1dMs], [14, 90, 730].map((d) => d * 86_400_000));
+    const env = { VELOCITY_RETENTION_1H: '30d', VELOCITY_RETENTION_1D: '1y', OBSERVABILITY_METRICS_RETENTION_DAYS: '90' };
+    const fromEnv = resolveConfig({}, env);
+    assert.deepEqual([fromEnv.retention1mMs, fromEnv.retention1hMs, fromEnv.retention1dMs], [90, 30, 365].map((d) => d * 86_400_000));
+    assert.equal(resolveConfig({ retention1h: '2w' }, env).retention1hMs, 14 * 86_400_000);
+    assert.equal(resolveConfig({}, { ...env, HISTORY_RETENTION_DAYS: '7' }).retention1mMs, 7 * 86_400_000, 'contract A before contract B');
+    assert.throws(() => resolveConfig({ retention1h: '30m' }, {}), /retention1h: must be at least 1h/);
+    assert.throws(() => resolveConfig({}, { VELOCITY_RETENTION_1D: '12h' }), /retention1d: must be at least 1d/);
+  });
 });

@@ -4,11 +4,11 @@
  * prints a table, JSON or CSV.
  * @module
  */
-import { resolveConfig } from '../config.js';
+import { resolveConfig, tierRetention, type VelocityConfig } from '../config.js';
 import { queryHistory, type HistoryResult } from '../query/history.js';
 import { parseHistoryParams } from '../query/params.js';
 import { UsageError, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
-import { formatCsv, formatTable } from './format.js';
+import { formatHistoryCsv, formatHistoryTable } from './format.js';
 import { DB_FLAG } from './serve.js';
 import { openMigratedStore } from './store.js';
 
@@ -21,8 +21,11 @@ const PARAMETER_FLAGS: ReadonlyArray<FlagSpec & { readonly param: string }> = [
   { name: 'status-class', param: 'status_class', value: 'CLASS', help: 'one status class: 2xx 3xx 4xx 5xx timeout aborted' },
   { name: 'service', param: 'service', value: 'NAME', help: 'one service' },
   { name: 'instance', param: 'instance', value: 'NAME', help: 'one instance' },
-  { name: 'step', param: 'step', value: 'DURATION', default: 'the smallest keeping points within limit', help: 'point width, a multiple of 1m' },
+  { name: 'step', param: 'step', value: 'DURATION', default: 'the smallest keeping points within limit', help: 'point width: minutes, hours, days (1m 5m 1h 1d) or 1w' },
   { name: 'limit', param: 'limit', value: 'N', default: '1440', help: 'most points, 1–10000' },
+  { name: 'group-by', param: 'group_by', value: 'LABELS', help: 'one table per value of these labels, e.g. route or method,route' },
+  { name: 'top', param: 'top', value: 'N', help: 'with --group-by: only the first N groups' },
+  { name: 'order', param: 'order', value: 'count|p95', default: 'count', help: 'with --group-by: what ranks the groups' },
 ];
 
 function historyParams(flags: Flags): Record<string, string> {
@@ -34,10 +37,10 @@ function historyParams(flags: Flags): Record<string, string> {
   return params;
 }
 
-async function readHistory(database: string, params: Record<string, string>): Promise<HistoryResult> {
+async function readHistory(config: VelocityConfig, params: Record<string, string>): Promise<HistoryResult> {
   // Parse first: a bad parameter is reported without touching the database.
-  const query = parseHistoryParams(params, Date.now());
-  const store = await openMigratedStore(database, { create: false });
+  const query = parseHistoryParams(params, Date.now(), { retention: tierRetention(config) });
+  const store = await openMigratedStore(config.database, { create: false });
   try {
     return await queryHistory(store, query);
   } finally {
@@ -97,6 +100,7 @@ export const queryCommand: Command = {
   notes: [
     'Default output: a table of ts, count, rps, p50_ms, p95_ms, p99_ms, err_rate_pct (- where there was no traffic).',
     'example: velocity query --route "GET /api/jobs" --start 2026-11-20T00:00:00Z --end 2026-11-21T00:00:00Z --step 1h',
+    'example: velocity query --start 2026-10-21T00:00:00Z --step 1d --group-by route --top 5 --order p95',
   ],
   async run(flags) {
     if (flags.json === true && flags.csv === true) throw new UsageError('--json and --csv exclude each other');
@@ -105,13 +109,13 @@ export const queryCommand: Command = {
     if (url !== undefined && db !== undefined) throw new UsageError('--db and --url exclude each other');
     const config = resolveConfig({ database: db, apiToken: stringFlag(flags, 'token') });
     const params = historyParams(flags);
-    const result = url === undefined ? await readHistory(config.database, params) : await fetchHistory(url, params, config.apiToken);
+    const result = url === undefined ? await readHistory(config, params) : await fetchHistory(url, params, config.apiToken);
     const output =
       flags.json === true
         ? `${JSON.stringify(result, null, 2)}\n`
         : flags.csv === true
-          ? formatCsv(result.points)
-          : formatTable(result.points);
+          ? formatHistoryCsv(result)
+          : formatHistoryTable(result);
     process.stdout.write(output);
     return 0;
   },

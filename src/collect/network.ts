@@ -13,7 +13,8 @@
  * - `totals`: the interval's sums of those over every interface except `excludeFromTotals`
  *   (default `lo`, so loopback traffic, counted on `lo` both as received and as sent, does not
  *   inflate them); null on the first sample.
- * - `protocols` (from `/proc/net/snmp`, IPv4, the whole network namespace): increases within
+ * - `protocols` (from `/proc/net/snmp`, the whole network namespace; TCP over IPv4 and IPv6,
+ *   UDP and ICMP over IPv4 only): increases within
  *   the interval of TCP segments in / out / retransmitted and connections actively opened, UDP
  *   datagrams in / out / receive errors, ICMP messages in / out (null on the first sample);
  *   `tcp.currEstab` is the number of connections ESTABLISHED or CLOSE-WAIT at sample time (a

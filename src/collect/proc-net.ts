@@ -10,7 +10,8 @@
  *   traffic is counted once on `lo`, as received and as transmitted. Only the interfaces of
  *   the process's network namespace are listed (in a container: the container's).
  * - `/proc/net/snmp` (`parseSnmp`): the kernel's SNMP MIB counters since boot, network
- *   namespace wide, IPv4 only (IPv6 is in `/proc/net/snmp6`): `Tcp InSegs` / `OutSegs`
+ *   namespace wide — TCP's for IPv4 and IPv6 together (Linux keeps one TCP MIB), UDP's and
+ *   ICMP's for IPv4 only (IPv6's are in `/proc/net/snmp6`): `Tcp InSegs` / `OutSegs`
  *   (segments received / sent, retransmissions excluded from OutSegs), `RetransSegs`
  *   (segments retransmitted), `ActiveOpens` (connections this host opened), `CurrEstab`
  *   (connections now ESTABLISHED or CLOSE-WAIT — a gauge, not a counter); `Udp InDatagrams`

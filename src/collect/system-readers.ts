@@ -39,8 +39,8 @@
  *   histogram records, in nanoseconds, the time between successive ticks of its timer, which is
  *   the timer's period (`resolution`, 10 ms by default) plus the delay; the monitor converts to
  *   ms and subtracts the resolution (clamped at 0), so an idle loop reads ≈ 0, not ≈ 10.
- *   `take()` hands back min/max/mean/p50/p95/p99 of the delay and the number of ticks since the
- *   previous `take()`, then resets the histogram.
+ *   `take()` hands back min/max/mean/p50/p95/p99 of the delay, the delay at 100 evenly spaced
+ *   ranks and the number of ticks since the previous `take()`, then resets the histogram.
  * @module
  */
 import { readFileSync, readdirSync, statfsSync } from 'node:fs';
@@ -250,6 +250,9 @@ export function readProcessMemory(): ProcessMemory {
   return { rss, heapUsed };
 }
 
+/** How many evenly spaced ranks `EventLoopDelaySnapshot.quantiles` holds. */
+export const EVENT_LOOP_QUANTILE_POINTS = 100;
+
 /** The event-loop delay distribution of one interval, in milliseconds beyond the timer's period. */
 export interface EventLoopDelaySnapshot {
   /** How many timer ticks the histogram recorded in the interval. */
@@ -266,6 +269,11 @@ export interface EventLoopDelaySnapshot {
   p95: number;
   /** 99th percentile. */
   p99: number;
+  /**
+   * The delay at the ranks (i + 0.5) / EVENT_LOOP_QUANTILE_POINTS, i = 0 … 99, ascending: the
+   * distribution's shape at 1 % rank resolution, so that it can be recorded into a sketch.
+   */
+  quantiles: number[];
 }
 
 const NS_PER_MS = 1e6;
@@ -325,6 +333,9 @@ export class EventLoopDelayMonitor {
             p50: delay(h.percentile(50)),
             p95: delay(h.percentile(95)),
             p99: delay(h.percentile(99)),
+            quantiles: Array.from({ length: EVENT_LOOP_QUANTILE_POINTS }, (_, i) =>
+              delay(h.percentile(((i + 0.5) * 100) / EVENT_LOOP_QUANTILE_POINTS)),
+            ),
           }
         : null;
     h.reset();

@@ -1,29 +1,24 @@
 /**
  * The HTTP API as one Web-standard handler: `/api/v1/history`, `/api/v1/live`,
- * `/api/v1/series`, `/healthz`, and contract A's `/ops/metrics` and `/ops/metrics/history`.
- * Every bad parameter is a 400 whose JSON body names it.
+ * `/api/v1/series`, `/healthz`, contract A's `/ops/metrics` and `/ops/metrics/history`, contract
+ * E's `/metrics/history` and `/metrics/live`, and `POST /api/v1/ingest` (ingest.ts). Every bad parameter is a 400 whose JSON body names it.
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
 import { HTTP_DURATION_METRIC } from '../collect/http.js';
 import { VelocityError, invalidParameter } from '../errors.js';
 import { formatTime } from '../model/time.js';
-import { MAX_LIMIT } from '../query/params.js';
+import { MAX_LIMIT, parseHistoryMetric } from '../query/params.js';
 import type { SeriesRecord } from '../store/store.js';
 import type { Velocity } from '../velocity.js';
+import { hasBearerToken } from './auth.js';
+import { INGEST_PATH, createIngestHandler } from './ingest.js';
+import { jsonResponse as json } from './json-response.js';
 import type { WebHandler } from './node-listener.js';
 
 /** The HTTP API: answers its own paths, null for any other. */
 export type ApiHandler = WebHandler;
 
 type Route = (request: Request, url: URL) => Promise<Response>;
-
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
-}
 
 function errorResponse(error: unknown, log: (message: string) => void): Response {
   if (error instanceof VelocityError) return json(error.toJSON(), error.status);
@@ -75,7 +70,17 @@ const CONTRACT_A_MISSING = { error: 'route, from, to required' };
 export function createApiHandler(velocity: Velocity): ApiHandler {
   const log = (message: string): void => console.warn(`[velocity] ${message}`);
   const routes = new Map<string, Route>([
-    ['/api/v1/history', async (_req, url) => json(await velocity.history(url.searchParams))],
+    [
+      '/api/v1/history',
+      async (_req, url) => {
+        const params = url.searchParams;
+        if (parseHistoryMetric(params) === 'system') return json(await velocity.systemHistory(params));
+        params.delete('metric');
+        return json(await velocity.history(params));
+      },
+    ],
+    ['/metrics/history', async (_req, url) => json(await velocity.networkHistory(url.searchParams), 200, { 'cache-control': 'no-store' })],
+    ['/metrics/live', async () => json(velocity.networkLive(), 200, { 'cache-control': 'no-store' })],
     ['/api/v1/live', async () => json(velocity.live())],
     ['/api/v1/series', async () => json(summariseSeries(await velocity.series()))],
     [
@@ -118,7 +123,7 @@ export function createApiHandler(velocity: Velocity): ApiHandler {
             route,
             from: result.start,
             to: result.end,
-            points: result.points.map((p) => ({
+            points: (result.points ?? []).map((p) => ({
               ts: p.ts,
               rps: p.rps,
               p50_ms: p.p50_ms,
@@ -135,15 +140,12 @@ export function createApiHandler(velocity: Velocity): ApiHandler {
   ]);
 
   const token = velocity.config.apiToken;
-  const authorised = (request: Request): boolean => {
-    if (token === undefined) return true;
-    const given = Buffer.from(request.headers.get('authorization') ?? '');
-    const expected = Buffer.from(`Bearer ${token}`);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const authorised = (request: Request): boolean => token === undefined || hasBearerToken(request, token);
+  const ingest = createIngestHandler(velocity, log);
 
   return async (request) => {
     const url = new URL(request.url);
+    if (url.pathname === INGEST_PATH) return ingest(request);
     const route = routes.get(url.pathname);
     if (route === undefined) return null;
     if (request.method !== 'GET' && request.method !== 'HEAD') {

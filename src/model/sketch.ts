@@ -328,6 +328,42 @@ export class Sketch {
   }
 
   /**
+   * A sketch of `zeroCount` values ≤ 0 plus the values counted in `buckets` (indexes at
+   * SKETCH_SCALE, in any order, repeats added up), with `stats` as its sum, min and max when
+   * it holds values: the way to build one from bucket counts another histogram made. Throws
+   * INVALID_PARAMETER for a count that is not a safe integer (≥ 0 for `zeroCount`, ≥ 1 for a
+   * bucket) or an index that is not an integer within ±SKETCH_MAX_INDEX.
+   */
+  static fromBuckets(zeroCount: number, buckets: readonly SketchBucket[], stats: SketchStats): Sketch {
+    if (!Number.isSafeInteger(zeroCount) || zeroCount < 0) {
+      throw invalidParameter('zeroCount', `must be a whole number ≥ 0, not ${zeroCount}`);
+    }
+    const sketch = new Sketch();
+    for (const { index, count } of buckets) {
+      if (!Number.isSafeInteger(count) || count < 1) {
+        throw invalidParameter('count', `bucket ${index}: must be a whole number ≥ 1, not ${count}`);
+      }
+      if (!Number.isInteger(index) || Math.abs(index) > SKETCH_MAX_INDEX) {
+        throw invalidParameter('index', `${index} is not an integer within ±${SKETCH_MAX_INDEX}`);
+      }
+      if (index - sketch.#offset < 0 || index - sketch.#offset >= sketch.#counts.length) sketch.#grow(index, index);
+      sketch.#counts[index - sketch.#offset] += count;
+      if (index < sketch.#lo) sketch.#lo = index;
+      if (index > sketch.#hi) sketch.#hi = index;
+      sketch.count += count;
+    }
+    sketch.count += zeroCount;
+    sketch.zeroCount = zeroCount;
+    if (!Number.isSafeInteger(sketch.count)) throw invalidParameter('count', `the total ${sketch.count} exceeds 2^53 − 1`);
+    if (sketch.count > 0) {
+      sketch.sum = stats.sum;
+      sketch.min = stats.min;
+      sketch.max = stats.max;
+    }
+    return sketch;
+  }
+
+  /**
    * Reads a sketch written by `encode`, throwing CORRUPT_SKETCH for anything malformed.
    * `stats` (the stored window's sum, min and max) become the sketch's sum/min/max when it
    * holds values. Without them, min and max are derived from the bucket bounds (the lowest

@@ -19,11 +19,13 @@ export function errorRatePct(classCounts: ArrayLike<number>, offset = 0): number
   return round((errors / total) * 100, 3);
 }
 
-/** `value` rounded to `digits` decimals; null stays null. */
+const POWERS_OF_TEN = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+/** `value` rounded to `digits` decimals (0–6); null stays null. */
 export function round(value: number, digits: number): number;
 export function round(value: number | null, digits: number): number | null;
 export function round(value: number | null, digits: number): number | null {
   if (value === null) return null;
-  const factor = 10 ** digits;
+  const factor = POWERS_OF_TEN[digits] ?? 10 ** digits;
   return Math.round(value * factor) / factor;
 }

@@ -1,34 +1,40 @@
 /**
  * Runs a validated history query: finds the request series that match the filters, reads
- * their 1-minute windows, merges them per step and derives each point. Percentiles of a
- * point with one window come from its precomputed columns; points that merge several
- * windows merge their sketches.
+ * their windows from the tier the query chose (stitched with finer tiers where rollups have
+ * not reached yet), splits them into groups when asked to, and merges them per step into
+ * points.
  * @module
  */
 import { HTTP_DURATION_METRIC, STATUS_CLASSES, type StatusClass } from '../collect/http.js';
 import { formatDuration } from '../model/duration.js';
 import { Sketch } from '../model/sketch.js';
 import { formatTime } from '../model/time.js';
-import type { StoredWindow } from '../model/window.js';
+import type { StoredWindow, Tier } from '../model/window.js';
 import type { SeriesRecord, Store } from '../store/store.js';
-import { errorRatePct, ratePerSecond, round } from './derive.js';
-import type { HistoryQuery } from './params.js';
+import { round } from './derive.js';
+import type { GroupOrder, HistoryFormat, HistoryQuery } from './params.js';
+import {
+  buildPoints,
+  pointColumns,
+  pointObjects,
+  type HistoryColumns,
+  type HistoryPoint,
+  type PointSink,
+} from './points.js';
+import { readAcrossTiers } from './tier-read.js';
 
-/** Per-status-class request counts of a point, named `count_2xx` and so on. */
-export type StatusCounts = { [K in `count_${StatusClass}`]: number };
+export type { HistoryColumns, HistoryPoint, StatusCounts } from './points.js';
 
-/** One point of a history: the requests whose window starts in [ts, ts + step). */
-export interface HistoryPoint extends StatusCounts {
-  /** Start of the point's step, ISO-8601 UTC. */
-  ts: string;
+/** One group of a grouped history: its label values, totals over the range, and its points. */
+export interface HistoryGroup {
+  /** The values of the `group_by` labels shared by the group's series (absent label: null). */
+  labels: Record<string, string | null>;
+  /** Requests over the whole range. */
   count: number;
-  rps: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-  min_ms: number | null;
-  max_ms: number | null;
-  err_rate_pct: number;
+  /** p95 over the whole range, merged from every window (only when ordered by p95), in ms. */
+  p95_ms?: number | null;
+  points?: HistoryPoint[];
+  columns?: HistoryColumns;
 }
 
 /** The answer to a history query. */
@@ -37,10 +43,20 @@ export interface HistoryResult {
   end: string;
   step: string;
   step_ms: number;
-  tier: '1m';
+  /** The tier the points were built from (recent buckets not yet rolled up come from finer tiers). */
+  tier: Tier;
   limit: number;
   filters: HistoryQuery['filters'];
-  points: HistoryPoint[];
+  format: HistoryFormat;
+  /** Ungrouped: the points, oldest first (`format=points`). */
+  points?: HistoryPoint[];
+  /** Ungrouped: the points as columns (`format=columns`). */
+  columns?: HistoryColumns;
+  /** Grouped: the labels grouped by, the order and the top asked for, and the groups in that order. */
+  group_by?: readonly string[];
+  order?: GroupOrder;
+  top?: number | null;
+  groups?: HistoryGroup[];
 }
 
 /** The request series matching the query's filters. */
@@ -49,112 +65,98 @@ export function matchSeries(all: readonly SeriesRecord[], filters: HistoryQuery[
   return all.filter((series) => entries.every(([label, value]) => series.labels[label] === value));
 }
 
-/** Class counts, extremes and quantiles of one point, filled window by window. */
-class PointAccumulator {
-  readonly classCounts = new Float64Array(STATUS_CLASSES.length);
-  count = 0;
-  min = Infinity;
-  max = -Infinity;
-  windows = 0;
-  private first: StoredWindow | null = null;
-  private readonly merged = new Sketch();
-
-  reset(): void {
-    this.classCounts.fill(0);
-    this.count = 0;
-    this.min = Infinity;
-    this.max = -Infinity;
-    this.windows = 0;
-    this.first = null;
-  }
-
-  add(window: StoredWindow, classIndex: number): void {
-    if (classIndex >= 0) this.classCounts[classIndex] += window.count;
-    this.count += window.count;
-    if (window.min < this.min) this.min = window.min;
-    if (window.max > this.max) this.max = window.max;
-    this.windows++;
-    // One window: its precomputed quantiles serve. A second: start merging sketches.
-    if (this.windows === 1) {
-      this.first = window;
-      return;
-    }
-    if (this.windows === 2) {
-      this.merged.reset();
-      this.mergeSketch(this.first as StoredWindow);
-    }
-    this.mergeSketch(window);
-  }
-
-  private mergeSketch(window: StoredWindow): void {
-    if (window.sketch !== null) this.merged.mergeEncoded(window.sketch, window);
-  }
-
-  quantile(q: 0.5 | 0.95 | 0.99): number | null {
-    if (this.windows === 0) return null;
-    if (this.windows === 1) {
-      const first = this.first as StoredWindow;
-      return q === 0.5 ? first.p50 : q === 0.95 ? first.p95 : first.p99;
-    }
-    return this.merged.quantile(q);
-  }
-
-  toPoint(ts: number, stepMs: number): HistoryPoint {
-    const c = this.classCounts;
-    const empty = this.count === 0;
-    return {
-      ts: formatTime(ts),
-      count: this.count,
-      rps: ratePerSecond(this.count, stepMs),
-      p50_ms: round(this.quantile(0.5), 3),
-      p95_ms: round(this.quantile(0.95), 3),
-      p99_ms: round(this.quantile(0.99), 3),
-      min_ms: empty ? null : round(this.min, 3),
-      max_ms: empty ? null : round(this.max, 3),
-      err_rate_pct: errorRatePct(c),
-      count_1xx: c[0],
-      count_2xx: c[1],
-      count_3xx: c[2],
-      count_4xx: c[3],
-      count_5xx: c[4],
-      count_timeout: c[5],
-      count_aborted: c[6],
-    };
-  }
-}
-
 /** Runs `query` against `store`. */
 export async function queryHistory(store: Store, query: HistoryQuery): Promise<HistoryResult> {
   const series = matchSeries(await store.listSeries(HTTP_DURATION_METRIC), query.filters);
   const classOf = new Map<number, number>();
   for (const s of series) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
-  const windows = series.length === 0
-    ? []
-    : await store.readWindows('1m', series.map((s) => s.id), query.start, query.end);
-
-  const { start, stepMs } = query;
-  const pointCount = Math.ceil((query.end - start) / stepMs);
-  const points: HistoryPoint[] = new Array(pointCount);
-  const acc = new PointAccumulator();
-  // Windows come ordered by start, so each point's windows are contiguous.
-  let next = 0;
-  for (let p = 0; p < pointCount; p++) {
-    const pointEnd = start + (p + 1) * stepMs;
-    acc.reset();
-    while (next < windows.length && windows[next].start < pointEnd) {
-      const window = windows[next++];
-      acc.add(window, classOf.get(window.seriesId) ?? -1);
-    }
-    points[p] = acc.toPoint(start + p * stepMs, stepMs);
-  }
-  return {
-    start: formatTime(start),
+  const windows = await readAcrossTiers(
+    store,
+    query.tier,
+    series.map((s) => s.id),
+    query.start,
+    query.end,
+    true,
+  );
+  const head = {
+    start: formatTime(query.start),
     end: formatTime(query.end),
-    step: formatDuration(stepMs),
-    step_ms: stepMs,
-    tier: '1m',
+    step: formatDuration(query.stepMs),
+    step_ms: query.stepMs,
+    tier: query.tier,
     limit: query.limit,
     filters: query.filters,
-    points,
+    format: query.format,
   };
+  if (query.groupBy.length === 0) {
+    const layout = buildPoints(windows, classOf, query.start, query.end, query.stepMs, sinkFor(query));
+    return { ...head, [query.format]: layout };
+  }
+  return {
+    ...head,
+    group_by: query.groupBy,
+    order: query.order,
+    top: query.top,
+    groups: buildGroups(series, windows, classOf, query),
+  };
+}
+
+function sinkFor(query: HistoryQuery): PointSink<HistoryPoint[] | HistoryColumns> {
+  return query.format === 'columns' ? pointColumns() : pointObjects(Math.ceil((query.end - query.start) / query.stepMs));
+}
+
+interface GroupWindows {
+  readonly labels: Record<string, string | null>;
+  readonly windows: StoredWindow[];
+  count: number;
+  p95: number | null;
+}
+
+/** Splits windows by the values of the group_by labels, ranks the groups and builds the points of those kept. */
+function buildGroups(
+  series: readonly SeriesRecord[],
+  windows: readonly StoredWindow[],
+  classOf: ReadonlyMap<number, number>,
+  query: HistoryQuery,
+): HistoryGroup[] {
+  const groups = new Map<string, GroupWindows>();
+  const groupOf = new Map<number, GroupWindows>();
+  for (const s of series) {
+    const values = query.groupBy.map((label) => s.labels[label] ?? null);
+    const key = JSON.stringify(values);
+    let group = groups.get(key);
+    if (group === undefined) {
+      const labels = Object.fromEntries(query.groupBy.map((label, i) => [label, values[i]]));
+      group = { labels, windows: [], count: 0, p95: null };
+      groups.set(key, group);
+    }
+    groupOf.set(s.id, group);
+  }
+  for (const window of windows) {
+    const group = groupOf.get(window.seriesId) as GroupWindows;
+    group.windows.push(window);
+    group.count += window.count;
+  }
+  let ranked = [...groups.values()].filter((g) => g.windows.length > 0);
+  if (query.order === 'p95') {
+    for (const group of ranked) group.p95 = mergedP95(group.windows);
+    ranked.sort((a, b) => (b.p95 ?? -1) - (a.p95 ?? -1) || b.count - a.count);
+  } else {
+    ranked.sort((a, b) => b.count - a.count);
+  }
+  if (query.top !== null) ranked = ranked.slice(0, query.top);
+  return ranked.map((group) => ({
+    labels: group.labels,
+    count: group.count,
+    ...(query.order === 'p95' ? { p95_ms: round(group.p95, 3) } : {}),
+    [query.format]: buildPoints(group.windows, classOf, query.start, query.end, query.stepMs, sinkFor(query)),
+  }));
+}
+
+/** The p95 of all `windows` together, from their merged sketches. */
+function mergedP95(windows: readonly StoredWindow[]): number | null {
+  if (windows.length === 1) return windows[0].p95;
+  const sketch = new Sketch();
+  for (const w of windows) if (w.sketch !== null) sketch.mergeEncoded(w.sketch, w);
+  return sketch.count === 0 ? null : sketch.quantile(0.95);
 }

@@ -1,7 +1,8 @@
 /**
  * The recorder: every series' open one-minute window, sealed at each UTC minute boundary.
- * Callers obtain a series handle once (`distribution(...)`) and call `observe` on it per
- * observation; the handle lookup is theirs to cache.
+ * Callers obtain a series handle once (`distribution(...)`, `gauge(...)`, `counter(...)`) and
+ * call `observe` / `set` / `add` on it; the handle lookup is theirs to cache. A metric has one
+ * kind: asking for it under another throws.
  *
  * Cardinality is capped per metric: once a metric holds `maxSeriesPerMetric` series, a new
  * label set gets that metric's one overflow series instead, whose labels are the new set's
@@ -12,8 +13,10 @@
 import { MINUTE_MS } from '../model/duration.js';
 import { seriesKey, type Labels } from '../model/labels.js';
 import { bucketStart } from '../model/time.js';
-import type { Window } from '../model/window.js';
+import type { Window, WindowKind } from '../model/window.js';
+import { CounterSeries } from './counter-series.js';
 import { DistributionSeries } from './distribution-series.js';
+import { GaugeSeries } from './gauge-series.js';
 
 /** The value that replaces every varying label of an overflow series. */
 export const OVERFLOW_LABEL = '__overflow__';
@@ -38,9 +41,13 @@ export interface MetricCardinality {
   overflow_observations: number;
 }
 
+/** A series of any kind, as the recorder holds it. */
+type AnySeries = DistributionSeries | GaugeSeries | CounterSeries;
+
 interface MetricState {
+  kind: WindowKind;
   series: number;
-  overflow: DistributionSeries | null;
+  overflow: AnySeries | null;
   /** Observations of the overflow series in windows sealed so far. */
   overflowSealed: number;
 }
@@ -50,6 +57,8 @@ export class Recorder {
   /** Most series per metric before new label sets fold into the overflow series. */
   readonly maxSeriesPerMetric: number;
   private readonly distributions = new Map<string, DistributionSeries>();
+  private readonly gauges = new Map<string, GaugeSeries>();
+  private readonly counters = new Map<string, CounterSeries>();
   private readonly metrics = new Map<string, MetricState>();
   private openStart: number;
 
@@ -66,7 +75,7 @@ export class Recorder {
 
   /** How many series the recorder holds, overflow series included. */
   get seriesCount(): number {
-    return this.distributions.size;
+    return this.distributions.size + this.gauges.size + this.counters.size;
   }
 
   /**
@@ -75,15 +84,23 @@ export class Recorder {
    * handle.
    */
   distribution(metric: string, labels: Labels): DistributionSeries {
-    const key = seriesKey(metric, labels);
-    const existing = this.distributions.get(key);
-    if (existing !== undefined) return existing;
-    const state = this.stateOf(metric);
-    if (state.series >= this.maxSeriesPerMetric) return this.overflowOf(state, metric, labels);
-    const series = new DistributionSeries(metric, labels);
-    this.distributions.set(key, series);
-    state.series++;
-    return series;
+    return this.seriesOf('distribution', this.distributions, metric, labels);
+  }
+
+  /**
+   * The gauge series for `metric` and `labels` (sampled levels: last, min, max, sum, count per
+   * window), created on first use, under the same cap as distributions. Cache the handle.
+   */
+  gauge(metric: string, labels: Labels): GaugeSeries {
+    return this.seriesOf('gauge', this.gauges, metric, labels);
+  }
+
+  /**
+   * The counter series for `metric` and `labels` (increases: the window's sum is the increase
+   * within it), created on first use, under the same cap as distributions. Cache the handle.
+   */
+  counter(metric: string, labels: Labels): CounterSeries {
+    return this.seriesOf('counter', this.counters, metric, labels);
   }
 
   /** Whether `metric` holds as many series as it may: new label sets would overflow. */
@@ -98,14 +115,14 @@ export class Recorder {
    * whatever labels they pass.
    */
   overflow(metric: string, labels: Labels): DistributionSeries {
-    return this.overflowOf(this.stateOf(metric), metric, labels);
+    return this.overflowOf(this.stateOf(metric, 'distribution'), this.distributions, metric, labels);
   }
 
   /** Series and overflow observations per metric, by metric name. */
   cardinality(): Record<string, MetricCardinality> {
     const result: Record<string, MetricCardinality> = {};
     for (const [metric, state] of this.metrics) {
-      result[metric] = { series: state.series, overflow_observations: state.overflowSealed + (state.overflow?.current.count ?? 0) };
+      result[metric] = { series: state.series, overflow_observations: state.overflowSealed + openCount(state.overflow) };
     }
     return result;
   }
@@ -136,32 +153,61 @@ export class Recorder {
     // Counted here rather than per observation: the overflow series is a plain series, so the
     // hot path's call site stays monomorphic and passes numbers unboxed.
     for (const state of this.metrics.values()) {
-      if (state.overflow !== null) state.overflowSealed += state.overflow.current.count;
+      state.overflowSealed += openCount(state.overflow);
     }
     const sealed: Window[] = [];
-    for (const series of this.distributions.values()) {
-      const window = series.seal(this.openStart);
-      if (window !== null) sealed.push(window);
+    for (const all of [this.distributions, this.gauges, this.counters]) {
+      for (const series of all.values()) {
+        const window = series.seal(this.openStart);
+        if (window !== null) sealed.push(window);
+      }
     }
     return sealed;
   }
 
-  private stateOf(metric: string): MetricState {
+  private seriesOf<S extends AnySeries>(kind: S['descriptor']['kind'], map: Map<string, S>, metric: string, labels: Labels): S {
+    const key = seriesKey(metric, labels);
+    const existing = map.get(key);
+    if (existing !== undefined) return existing;
+    const state = this.stateOf(metric, kind);
+    if (state.series >= this.maxSeriesPerMetric) return this.overflowOf(state, map, metric, labels);
+    const series = makeSeries(kind, metric, labels) as S;
+    map.set(key, series);
+    state.series++;
+    return series;
+  }
+
+  private stateOf(metric: string, kind: WindowKind): MetricState {
     let state = this.metrics.get(metric);
     if (state === undefined) {
-      state = { series: 0, overflow: null, overflowSealed: 0 };
+      state = { kind, series: 0, overflow: null, overflowSealed: 0 };
       this.metrics.set(metric, state);
+    } else if (state.kind !== kind) {
+      throw new Error(`metric "${metric}" is recorded as a ${state.kind}, not as a ${kind}`);
     }
     return state;
   }
 
-  private overflowOf(state: MetricState, metric: string, labels: Labels): DistributionSeries {
+  private overflowOf<S extends AnySeries>(state: MetricState, map: Map<string, S>, metric: string, labels: Labels): S {
     if (state.overflow === null) {
       const folded: Record<string, string> = {};
       for (const name of Object.keys(labels)) folded[name] = KEEP_ON_OVERFLOW.includes(name) ? labels[name] : OVERFLOW_LABEL;
-      state.overflow = new DistributionSeries(metric, folded);
-      this.distributions.set(state.overflow.descriptor.key, state.overflow);
+      const series = makeSeries(state.kind, metric, folded) as S;
+      map.set(series.descriptor.key, series);
+      state.overflow = series;
     }
-    return state.overflow;
+    return state.overflow as S;
   }
+}
+
+function makeSeries(kind: WindowKind, metric: string, labels: Labels): AnySeries {
+  if (kind === 'gauge') return new GaugeSeries(metric, labels);
+  if (kind === 'counter') return new CounterSeries(metric, labels);
+  return new DistributionSeries(metric, labels);
+}
+
+/** Observations, samples or increases in the open window of `series` (0 for null). */
+function openCount(series: AnySeries | null): number {
+  if (series === null) return 0;
+  return series instanceof DistributionSeries ? series.current.count : series.count;
 }

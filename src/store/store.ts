@@ -4,6 +4,7 @@
  * @module
  */
 import type { Labels } from '../model/labels.js';
+import type { RollupTier } from '../model/rollup.js';
 import type { StoredWindow, Tier, Window, WindowKind } from '../model/window.js';
 
 /** A series as a store knows it: its id, identity and when windows of it were first and last written. */
@@ -26,6 +27,21 @@ export interface ReadWindowsOptions {
 }
 
 /**
+ * A bucket of a rolled tier marked dirty: windows of the tiers below it were written after it
+ * had been claimed for rolling (late data), so it has to be rolled again.
+ */
+export interface DirtyBucket {
+  readonly tier: RollupTier;
+  /** The bucket's start, epoch ms, aligned to the tier's width. */
+  readonly start: number;
+  /**
+   * The latest mark's token, different for every marking: `clearDirtyBucket` clears the
+   * bucket only while this is still its mark, so a bucket marked again meanwhile stays dirty.
+   */
+  readonly mark: number;
+}
+
+/**
  * Storage for windows. Every method may be called concurrently; implementations serialise
  * what must be serialised.
  */
@@ -41,6 +57,11 @@ export interface Store {
    * not seen before and moves each series' last-seen time forward. Idempotent per
    * (series, start): a window whose key is already stored replaces the stored one, so
    * re-sending a batch whose commit did succeed never double-counts.
+   *
+   * In the same transaction it marks dirty every bucket of a rolled tier above `tier` (1h
+   * and 1d for 1m, 1d for 1h) that holds one of the windows and starts before that tier's
+   * claim (see `claimRollup`; the claim is never behind the watermark), so that late windows
+   * are rolled up again.
    */
   writeWindows(tier: Tier, windows: readonly Window[]): Promise<void>;
 
@@ -66,7 +87,7 @@ export interface Store {
   deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize?: number): Promise<number>;
 
   /**
-   * Runs maintenance job `job` (retention, later rollups) if it is due, in one instance at a
+   * Runs maintenance job `job` (retention, rollup) if it is due, in one instance at a
    * time, and records the run. `work` is called only when both hold:
    *
    * 1. This store's maintenance lock, one for all jobs, is taken without waiting. PostgreSQL:
@@ -89,6 +110,43 @@ export interface Store {
    * number or an `intervalMs` that is not finite and ≥ 0 rejects with INVALID_PARAMETER.
    */
   runMaintenance(job: string, nowMs: number, intervalMs: number, work: () => Promise<void>): Promise<boolean>;
+
+  /**
+   * The start of the earliest window of `tier` that starts at or after `fromMs`, epoch ms, or
+   * null when there is none: where a roll-up starts, and how it skips empty stretches.
+   */
+  firstWindowStart(tier: Tier, fromMs: number): Promise<number | null>;
+
+  /**
+   * The watermark of rolled tier `tier`, epoch ms: every bucket of `tier` that starts before
+   * it has been rolled up (written from the tier below). Null when nothing has been rolled.
+   */
+  getWatermark(tier: RollupTier): Promise<number | null>;
+
+  /**
+   * Claims the buckets of `tier` before `toMs` for rolling (a claim only moves forward).
+   * Once it resolves, every write of windows that feed one of those buckets marks it dirty,
+   * and every write that did not has committed: a roll-up that reads a bucket after claiming
+   * it either sees a window or finds the bucket dirty afterwards. `toMs` must be aligned to
+   * the tier's width.
+   */
+  claimRollup(tier: RollupTier, toMs: number): Promise<void>;
+
+  /**
+   * Moves the watermark of `tier` forward to `toMs` (never back; the claim follows it), once
+   * every bucket of `tier` before `toMs` has been rolled. `toMs` must be aligned to the
+   * tier's width.
+   */
+  advanceWatermark(tier: RollupTier, toMs: number): Promise<void>;
+
+  /** The dirty buckets of `tier`, oldest first, at most `limit` of them. */
+  listDirtyBuckets(tier: RollupTier, limit: number): Promise<DirtyBucket[]>;
+
+  /**
+   * Clears `bucket`'s dirty mark if it is still the one listed (`bucket.mark`); a bucket
+   * marked again since it was listed stays dirty. Resolves whether it cleared the mark.
+   */
+  clearDirtyBucket(bucket: DirtyBucket): Promise<boolean>;
 
   /** One cheap round trip; rejects when the store cannot be reached. */
   ping(): Promise<void>;

@@ -6,6 +6,7 @@
  */
 import { VelocityError, invalidParameter } from '../errors.js';
 import { seriesKey } from '../model/labels.js';
+import { ROLLUP_TIERS, type RollupTier } from '../model/rollup.js';
 import { TIER_MS, type SeriesDescriptor, type Tier, type Window } from '../model/window.js';
 
 const kinds: ReadonlySet<string> = new Set(['distribution', 'counter', 'gauge']);
@@ -22,6 +23,24 @@ export function assertTier(tier: Tier): void {
   }
 }
 
+/** Throws an INVALID_PARAMETER error unless `tier` is a rolled tier (`1h`, `1d`). */
+export function assertRollupTier(tier: RollupTier): void {
+  if (!(ROLLUP_TIERS as readonly unknown[]).includes(tier)) {
+    throw invalidParameter('tier', `"${String(tier)}" is not a rolled tier (use 1h or 1d)`);
+  }
+}
+
+/**
+ * Throws an INVALID_PARAMETER error naming `param` unless `timeMs` is a bucket boundary of
+ * rolled tier `tier`: a safe integer multiple of its width (UTC-aligned epoch ms).
+ */
+export function assertBoundary(tier: RollupTier, param: string, timeMs: number): void {
+  assertRollupTier(tier);
+  if (!Number.isSafeInteger(timeMs) || timeMs % TIER_MS[tier] !== 0) {
+    throw invalidParameter(param, `must be an integer multiple of ${TIER_MS[tier]} ms for tier ${tier} (got ${String(timeMs)})`);
+  }
+}
+
 /** Throws an INVALID_PARAMETER error naming `param` unless `timeMs` is a number other than NaN. */
 export function assertTime(param: string, timeMs: number): void {
   if (typeof timeMs !== 'number' || Number.isNaN(timeMs)) {
@@ -29,10 +48,10 @@ export function assertTime(param: string, timeMs: number): void {
   }
 }
 
-/** Throws an INVALID_PARAMETER error unless `batchSize` is a positive integer. */
-export function assertBatchSize(batchSize: number): void {
+/** Throws an INVALID_PARAMETER error naming `param` (default `batchSize`) unless `batchSize` is a positive integer. */
+export function assertBatchSize(batchSize: number, param = 'batchSize'): void {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw invalidParameter('batchSize', `must be a positive integer (got ${String(batchSize)})`);
+    throw invalidParameter(param, `must be a positive integer (got ${String(batchSize)})`);
   }
 }
 

@@ -34,7 +34,18 @@ async function storeOf(scenario: DemoScenario): Promise<Store> {
 /** One point over [start, end) for `route` (a "METHOD /template"). */
 async function point(store: Store, route: string, start: number, end: number): Promise<HistoryPoint> {
   const [method, path] = route.split(' ');
-  const { points } = await queryHistory(store, { start, end, stepMs: end - start, limit: 1, filters: { method, route: path } });
+  const { points = [] } = await queryHistory(store, {
+    start,
+    end,
+    stepMs: end - start,
+    tier: '1m',
+    limit: 1,
+    filters: { method, route: path },
+    groupBy: [],
+    top: null,
+    order: 'count',
+    format: 'points',
+  });
   assert.equal(points.length, 1);
   return points[0];
 }

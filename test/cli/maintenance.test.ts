@@ -27,7 +27,7 @@ describe('velocity migrate and prune', () => {
     assert.equal((await storedWindows(db)).windows, 1);
   });
 
-  it('prune deletes the windows older than the retention: flag, then VELOCITY_RETENTION_1M, then 14d', async () => {
+  it('prune rolls up, then deletes the windows older than the retention: flag, then VELOCITY_RETENTION_1M, then 14d', async () => {
     const db = join(tmp.dir, 'p.db');
     const now = bucketStart(Date.now(), MINUTE_MS);
     const store = createSqliteStore({ path: db });
@@ -41,16 +41,21 @@ describe('velocity migrate and prune', () => {
 
     const keepAll = await runCli(['prune', '--db', db], { env: { VELOCITY_RETENTION_1M: '30d' } });
     assert.equal(keepAll.code, 0, keepAll.stderr);
-    assert.match(keepAll.stdout, /^velocity: deleted 0 1m windows older than \S+ \(retention 30d\)/);
+    // The older windows' hours and days are rolled up; the last one's may not be over yet.
+    assert.match(keepAll.stdout, /^velocity: rolled up [23] 1h buckets into [23] windows \(complete before \S+\) in /);
+    assert.match(keepAll.stdout, /^velocity: rolled up [23] 1d buckets into [23] windows \(complete before \S+\) in /m);
+    assert.match(keepAll.stdout, /^velocity: deleted 0 1m windows older than \S+ \(retention 30d\)/m);
+    assert.match(keepAll.stdout, /^velocity: deleted 0 1h windows older than \S+ \(retention 90d\)/m);
+    assert.match(keepAll.stdout, /^velocity: deleted 0 1d windows older than \S+ \(retention 730d\)/m);
     assert.equal((await storedWindows(db)).windows, 3);
 
     const byDefault = await runCli(['prune', '--db', db]);
-    assert.match(byDefault.stdout, /^velocity: deleted 1 1m window older than \S+ \(retention 2w\)/);
+    assert.match(byDefault.stdout, /^velocity: deleted 1 1m window older than \S+ \(retention 2w\)/m);
     assert.equal((await storedWindows(db)).windows, 2);
 
     const byFlag = await runCli(['prune', '--db', db, '--retention-1m', '1d'], { env: { VELOCITY_RETENTION_1M: '30d' } });
     assert.equal(byFlag.code, 0, byFlag.stderr);
-    assert.match(byFlag.stdout, /^velocity: deleted 1 1m window older than/);
+    assert.match(byFlag.stdout, /^velocity: deleted 1 1m window older than/m);
     const left = await storedWindows(db);
     assert.equal(left.windows, 1);
     assert.equal((await storedWindows(db, now - HOUR_MS, now)).windows, 1);

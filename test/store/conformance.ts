@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOUR_MS } from '../../src/model/duration.js';
+import { DAY_MS, HOUR_MS } from '../../src/model/duration.js';
+import type { RollupTier } from '../../src/model/rollup.js';
 import type { StoredWindow, Tier, Window } from '../../src/model/window.js';
-import type { Store } from '../../src/store/store.js';
-import { makeWindow, minute, type WindowSpec } from '../support/windows.js';
+import type { DirtyBucket, Store } from '../../src/store/store.js';
+import { T0, makeWindow, minute, type WindowSpec } from '../support/windows.js';
 
 /** How to run the suite against one store. */
 export interface StoreConformanceOptions {
@@ -73,6 +74,11 @@ async function writeAndExpect(store: Store, windows: Window[]): Promise<StoredWi
   return windows
     .map((w) => stored(w, ids.get(w.series.key) as number))
     .sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
+}
+
+/** The dirty buckets of `tier` as [start offset from T0 in hours, mark]: the mark only to compare. */
+async function dirtyHours(store: Store, tier: RollupTier, limit = 100): Promise<number[]> {
+  return (await store.listDirtyBuckets(tier, limit)).map((b) => (b.start - T0) / HOUR_MS);
 }
 
 /** Asserts that `promise` rejects with a VelocityError of `code`. */
@@ -461,6 +467,127 @@ const cases: Record<string, Case> = {
     assert.equal(ran, false);
   },
 
+  'keeps 1h and 1d windows in tiers of their own, written, read and deleted like 1m': async (store) => {
+    const at = { '1m': T0 + 59 * 60_000, '1h': T0 + 23 * HOUR_MS, '1d': T0 } as const;
+    for (const tier of ['1m', '1h', '1d'] as const) {
+      await store.writeWindows(tier, [
+        makeWindow({ labels: labelsA, start: T0, count: tier === '1m' ? 1 : tier === '1h' ? 60 : 1440 }),
+        makeWindow({ labels: labelsA, start: at[tier], count: 7 }),
+        makeWindow({ labels: labelsB, start: T0 + DAY_MS, count: 3 }),
+      ]);
+    }
+    const ids = await idsByKey(store);
+    assert.equal(ids.size, 2, 'one series table for every tier');
+    const all = [...ids.values()];
+    const counts = async (tier: Tier) =>
+      (await store.readWindows(tier, all, T0, T0 + 2 * DAY_MS)).map((w) => [w.start - T0, w.count]);
+    assert.deepEqual(await counts('1m'), [[0, 1], [59 * 60_000, 7], [DAY_MS, 3]]);
+    assert.deepEqual(await counts('1h'), [[0, 60], [23 * HOUR_MS, 7], [DAY_MS, 3]]);
+    assert.deepEqual(await counts('1d'), [[0, 7], [DAY_MS, 3]], 'the second 1d window at T0 replaced the first');
+    await rejectsWith(store.writeWindows('1h', [makeWindow({ start: minute(1) })]), 'INVALID_PARAMETER');
+    await rejectsWith(store.writeWindows('1d', [makeWindow({ start: T0 + HOUR_MS })]), 'INVALID_PARAMETER');
+    assert.equal(await store.deleteWindowsBefore('1h', T0 + DAY_MS), 2);
+    assert.deepEqual(await counts('1h'), [[DAY_MS, 3]]);
+    assert.deepEqual(await counts('1m'), [[0, 1], [59 * 60_000, 7], [DAY_MS, 3]], '1m untouched');
+    assert.equal(await store.deleteWindowsBefore('1d', T0 + DAY_MS + 1), 2);
+    assert.deepEqual(await counts('1d'), []);
+  },
+
+  'finds the earliest window of a tier at or after a time': async (store) => {
+    assert.equal(await store.firstWindowStart('1m', 0), null);
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsA, start: minute(7) }),
+      makeWindow({ labels: labelsB, start: minute(3) }),
+      makeWindow({ labels: labelsB, start: minute(90) }),
+    ]);
+    await store.writeWindows('1h', [makeWindow({ start: T0 + 5 * HOUR_MS })]);
+    assert.equal(await store.firstWindowStart('1m', Number.NEGATIVE_INFINITY), minute(3));
+    assert.equal(await store.firstWindowStart('1m', minute(3)), minute(3));
+    assert.equal(await store.firstWindowStart('1m', minute(3) + 1), minute(7));
+    assert.equal(await store.firstWindowStart('1m', minute(8)), minute(90));
+    assert.equal(await store.firstWindowStart('1m', minute(91)), null);
+    assert.equal(await store.firstWindowStart('1h', 0), T0 + 5 * HOUR_MS);
+    assert.equal(await store.firstWindowStart('1d', 0), null);
+    await rejectsWith(store.firstWindowStart('1w' as Tier, 0), 'INVALID_PARAMETER');
+  },
+
+  'watermarks start empty, only move forward and are kept per tier': async (store) => {
+    assert.equal(await store.getWatermark('1h'), null);
+    assert.equal(await store.getWatermark('1d'), null);
+    await store.advanceWatermark('1h', T0 + 2 * HOUR_MS);
+    assert.equal(await store.getWatermark('1h'), T0 + 2 * HOUR_MS);
+    assert.equal(await store.getWatermark('1d'), null);
+    await store.advanceWatermark('1h', T0 + HOUR_MS);
+    assert.equal(await store.getWatermark('1h'), T0 + 2 * HOUR_MS, 'never back');
+    await store.claimRollup('1h', T0 + 5 * HOUR_MS);
+    assert.equal(await store.getWatermark('1h'), T0 + 2 * HOUR_MS, 'a claim is not a watermark');
+    await store.advanceWatermark('1d', T0 + DAY_MS);
+    assert.equal(await store.getWatermark('1d'), T0 + DAY_MS);
+    await rejectsWith(store.getWatermark('1m' as RollupTier), 'INVALID_PARAMETER');
+    await rejectsWith(store.advanceWatermark('1h', T0 + 1), 'INVALID_PARAMETER');
+    await rejectsWith(store.advanceWatermark('1d', T0 + HOUR_MS), 'INVALID_PARAMETER');
+    await rejectsWith(store.claimRollup('1h', Number.NaN), 'INVALID_PARAMETER');
+    await rejectsWith(store.listDirtyBuckets('1h', 0), 'INVALID_PARAMETER');
+    assert.equal(await store.getWatermark('1h'), T0 + 2 * HOUR_MS);
+  },
+
+  'writing windows below a claimed bucket marks it dirty, in the same write': async (store) => {
+    await store.writeWindows('1m', [makeWindow({ start: minute(10) })]);
+    assert.deepEqual(await dirtyHours(store, '1h'), [], 'nothing claimed: nothing dirty');
+
+    await store.claimRollup('1h', T0 + 2 * HOUR_MS);
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsA, start: minute(70) }),
+      makeWindow({ labels: labelsB, start: minute(10) }),
+      makeWindow({ labels: labelsB, start: minute(11) }),
+      makeWindow({ labels: labelsA, start: minute(120) }),
+    ]);
+    assert.deepEqual(await dirtyHours(store, '1h'), [0, 1], 'hours 0 and 1 are claimed, hour 2 is not');
+    assert.deepEqual(await dirtyHours(store, '1h', 1), [0], 'oldest first, at most the limit');
+    assert.deepEqual(await dirtyHours(store, '1d'), []);
+
+    await rejectsWith(
+      store.writeWindows('1m', [makeWindow({ start: minute(200) + 1 }), makeWindow({ start: minute(130) })]),
+      'INVALID_PARAMETER',
+    );
+    await store.advanceWatermark('1h', T0 + 4 * HOUR_MS);
+    assert.deepEqual(await dirtyHours(store, '1h'), [0, 1], 'a rejected batch marks nothing');
+
+    await store.advanceWatermark('1d', T0 + DAY_MS);
+    await store.writeWindows('1m', [makeWindow({ start: minute(180) })]);
+    assert.deepEqual(await dirtyHours(store, '1h'), [0, 1, 3], 'the claim follows the watermark');
+    assert.deepEqual(await dirtyHours(store, '1d'), [0], '1m windows mark their day as well');
+
+    const [day] = await store.listDirtyBuckets('1d', 10);
+    assert.equal(await store.clearDirtyBucket(day), true);
+    await store.writeWindows('1h', [makeWindow({ start: T0 + 5 * HOUR_MS }), makeWindow({ start: T0 + DAY_MS })]);
+    assert.deepEqual(await dirtyHours(store, '1d'), [0], '1h windows mark their day; the next day is not claimed');
+    assert.deepEqual(await dirtyHours(store, '1h'), [0, 1, 3], '1h windows mark no hour');
+    await store.writeWindows('1d', [makeWindow({ start: T0 - DAY_MS })]);
+    assert.deepEqual(await dirtyHours(store, '1d'), [0], '1d windows mark nothing');
+  },
+
+  'a dirty bucket is cleared only while its mark is the one listed': async (store) => {
+    await store.advanceWatermark('1h', T0 + HOUR_MS);
+    await store.writeWindows('1m', [makeWindow({ start: minute(5) })]);
+    const [first] = await store.listDirtyBuckets('1h', 10);
+    assert.deepEqual([first.tier, first.start], ['1h', T0]);
+    await store.writeWindows('1m', [makeWindow({ start: minute(6) })]);
+    const [second] = await store.listDirtyBuckets('1h', 10);
+    assert.notEqual(second.mark, first.mark, 'marked again: a new mark');
+    assert.equal(await store.clearDirtyBucket(first), false);
+    assert.deepEqual(await store.listDirtyBuckets('1h', 10), [second]);
+    assert.equal(await store.clearDirtyBucket(second), true);
+    assert.deepEqual(await store.listDirtyBuckets('1h', 10), []);
+    assert.equal(await store.clearDirtyBucket(second), false);
+    await store.writeWindows('1m', [makeWindow({ start: minute(7) })]);
+    const [third] = await store.listDirtyBuckets('1h', 10);
+    assert.ok(third.mark !== first.mark && third.mark !== second.mark, 'a mark is never handed out twice');
+    const wrongTier: DirtyBucket = { ...third, tier: '1d' };
+    assert.equal(await store.clearDirtyBucket(wrongTier), false);
+    assert.deepEqual(await store.listDirtyBuckets('1h', 10), [third]);
+  },
+
   'after close, calls reject with CLOSED and close again is harmless': async (store) => {
     await store.close();
     await store.close();
@@ -469,6 +596,9 @@ const cases: Record<string, Case> = {
     await rejectsWith(store.listSeries(), 'CLOSED');
     await rejectsWith(store.readWindows('1m', [1], 0, 1), 'CLOSED');
     await rejectsWith(store.runMaintenance('retention', minute(0), HOUR_MS, async () => {}), 'CLOSED');
+    await rejectsWith(store.getWatermark('1h'), 'CLOSED');
+    await rejectsWith(store.listDirtyBuckets('1h', 10), 'CLOSED');
+    await rejectsWith(store.firstWindowStart('1m', 0), 'CLOSED');
   },
 };
 

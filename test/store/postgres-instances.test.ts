@@ -138,12 +138,13 @@ describe('three instances on one PostgreSQL database', { skip }, () => {
         for (const gap of gaps) {
           assert.ok(gap >= 0.9 * MAINTENANCE_INTERVAL_MS && gap < 2 * MAINTENANCE_INTERVAL_MS, `gap of ${gap} ms between runs`);
         }
-        assert.deepEqual(await maintenanceRows(db.url), [{ job: 'retention', last_run: runs[runs.length - 1].at }]);
+        const retentionRows = (await maintenanceRows(db.url)).filter((row) => row.job === 'retention');
+        assert.deepEqual(retentionRows, [{ job: 'retention', last_run: runs[runs.length - 1].at }]);
 
         // History merges the three instances' sketches: p95 of the union, and per instance.
         const hour = { start: new Date(boundary - 30 * MINUTE_MS).toISOString(), end: new Date(boundary + 30 * MINUTE_MS).toISOString(), step: '1h' };
         const all = instances.flatMap((_, index) => instanceRequests(index));
-        const [merged] = (await velocity.history(hour)).points;
+        const [merged] = (await velocity.history(hour)).points ?? [];
         assert.equal(merged.count, all.length);
         const unionP95 = exactP95(all);
         assert.ok(relativeError(merged.p95_ms as number, unionP95) <= 0.01, `p95 ${merged.p95_ms} vs exact ${unionP95}`);
@@ -151,7 +152,7 @@ describe('three instances on one PostgreSQL database', { skip }, () => {
         const meanOfP95s = perInstance.reduce((sum, p) => sum + p, 0) / perInstance.length;
         assert.ok(relativeError(meanOfP95s, unionP95) > 0.05, 'the data tells a merge from an average');
         for (const [index, { name }] of instances.entries()) {
-          const [point] = (await velocity.history({ ...hour, instance: name })).points;
+          const [point] = (await velocity.history({ ...hour, instance: name })).points ?? [];
           assert.equal(point.count, instanceRequests(index).length, name);
           assert.ok(relativeError(point.p95_ms as number, perInstance[index]) <= 0.01, `${name}: p95 ${point.p95_ms} vs exact ${perInstance[index]}`);
         }

@@ -7,7 +7,7 @@ import type { Labels } from '../../src/model/labels.js';
 import type { Window } from '../../src/model/window.js';
 import type { PgPoolClient, PgPoolLike, PgQueryConfig } from '../../src/store/postgres/postgres-driver.js';
 import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
-import { windowSql } from '../../src/store/postgres/postgres-statements.js';
+import { rollupSql, windowSql } from '../../src/store/postgres/postgres-statements.js';
 import { createPostgresStore, POSTGRES_PARTITION_DAYS_AHEAD } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
@@ -169,6 +169,81 @@ describe('postgres', { skip }, () => {
       assert.equal((await store.readWindows('1m', ids, d0, d1)).map((w) => w.count).join(), '7');
     });
 
+    it('keeps 1h windows in monthly partitions, made ahead and on demand, and retention drops whole months', async () => {
+      const store = await openStore('hourly');
+      const monthly = async () => {
+        const { rows } = await sql.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'hourly.velocity_windows_1h'::regclass ORDER BY c.relname`,
+        );
+        return rows.map((row) => row.name);
+      };
+      const month = (ms: number) => `velocity_windows_1h_p${new Date(ms).toISOString().slice(0, 7).replace('-', '')}`;
+      const now = new Date();
+      const ahead = [Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1), Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)];
+      assert.deepEqual(await monthly(), ahead.map(month));
+
+      const lastHourOfJanuary = Date.UTC(2026, 0, 31, 23);
+      const february = Date.UTC(2026, 1, 1);
+      const yearFive = Date.parse('0005-03-10T05:00:00Z');
+      await store.writeWindows('1h', [
+        makeWindow({ start: lastHourOfJanuary }),
+        makeWindow({ start: february }),
+        makeWindow({ start: february + HOUR_MS }),
+        makeWindow({ start: T0 }),
+        makeWindow({ start: yearFive }),
+      ]);
+      const touched = [yearFive, lastHourOfJanuary, february, T0, ...ahead].map(month);
+      assert.deepEqual(await monthly(), [...new Set(touched)].sort());
+      assert.ok(touched.includes('velocity_windows_1h_p000503'), 'year 5, not 1905');
+      assert.equal(await store.deleteWindowsBefore('1h', february + HOUR_MS), 3);
+      assert.equal(await exists(`hourly.${month(lastHourOfJanuary)}`), false, 'January was dropped whole');
+      assert.equal(await exists(`hourly.${month(february)}`), true, 'February was not over');
+      const ids = (await store.listSeries()).map((s) => s.id);
+      assert.deepEqual((await store.readWindows('1h', ids, 0, Number.MAX_SAFE_INTEGER)).map((w) => w.start), [february + HOUR_MS, T0]);
+
+      const { rows } = await sql.query<{ kind: string }>(`SELECT relkind AS kind FROM pg_class WHERE oid = 'hourly.velocity_windows_1d'::regclass`);
+      assert.deepEqual(rows, [{ kind: 'r' }], '1d is one plain table');
+      await store.writeWindows('1d', [makeWindow({ start: T0 - 400 * DAY_MS }), makeWindow({ start: T0 })]);
+      assert.equal(await store.deleteWindowsBefore('1d', T0), 1);
+    });
+
+    it('a claim waits for the writes in progress, and a write waits for a claim in progress, then sees it', async () => {
+      const store = await openStore('claims');
+      const mark = rollupSql('claims').mark;
+      const settled = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(resolve, 300, false))]);
+
+      // A writer has checked the claims (its mark statement ran) but not committed.
+      const writer = await sql.connect();
+      try {
+        await writer.query('BEGIN');
+        await writer.query(mark, [['1h', '1d'], [T0, T0]]);
+        const claim = store.claimRollup('1h', T0 + HOUR_MS);
+        assert.equal(await settled(claim), false, 'the claim waits for the writer');
+        await writer.query('COMMIT');
+        await claim;
+      } finally {
+        writer.release();
+      }
+      assert.deepEqual(await store.listDirtyBuckets('1h', 10), [], 'the writer saw no claim: its windows precede the roll-up');
+
+      // A claim is being moved and not committed: a write checking it waits, then marks its hour.
+      const claimer = await sql.connect();
+      try {
+        await claimer.query('BEGIN');
+        await claimer.query(`UPDATE claims.velocity_rollup_state SET claimed = to_timestamp($1::float8 / 1000) WHERE tier = '1h'`, [
+          T0 + 3 * HOUR_MS,
+        ]);
+        const write = store.writeWindows('1m', [makeWindow({ start: T0 + 2 * HOUR_MS + MINUTE_MS })]);
+        assert.equal(await settled(write), false, 'the write waits for the claim');
+        await claimer.query('COMMIT');
+        await write;
+      } finally {
+        claimer.release();
+      }
+      assert.deepEqual((await store.listDirtyBuckets('1h', 10)).map((b) => b.start), [T0 + 2 * HOUR_MS]);
+    });
+
     it('a write to a day whose partition another instance dropped recreates it', async () => {
       const writer = await openStore('stale');
       const pruner = await openStore('stale');
@@ -291,12 +366,14 @@ describe('postgres', { skip }, () => {
         assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_windows_1m')).length, 1);
         assert.ok(first.length <= 12, `4,000 windows took ${first.length} statements`);
 
-        // Known series, partitions known: the series' last-seen moves (by id), then the windows.
+        // Known series, partitions known: the series' last-seen moves (by id), then the windows,
+        // then the one statement that marks the rolled buckets they feed if those were claimed.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
           'UPDATE "round_trips".velocity_series AS',
           'INSERT INTO "round_trips".velocity_windows_1m',
+          'INSERT INTO "round_trips".velocity_rollup_dirty',
           'COMMIT',
         ]);
         const { rows: spans } = await sql.query<{ n: number; first: Date; last: Date }>(
@@ -305,7 +382,12 @@ describe('postgres', { skip }, () => {
         assert.deepEqual(spans, [{ first: new Date(minute(0)), last: new Date(minute(3)), n: 2_000 }]);
         // The same batch again: nothing to widen, and the windows replace themselves.
         await store.writeWindows('1m', batch(2));
-        assert.deepEqual(statements(), ['BEGIN', 'INSERT INTO "round_trips".velocity_windows_1m', 'COMMIT']);
+        assert.deepEqual(statements(), [
+          'BEGIN',
+          'INSERT INTO "round_trips".velocity_windows_1m',
+          'INSERT INTO "round_trips".velocity_rollup_dirty',
+          'COMMIT',
+        ]);
         const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM round_trips.velocity_windows_1m');
         assert.equal(rows[0].n, 8_000);
       } finally {

@@ -172,7 +172,7 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     db.close();
   });
 
-  it('reads through the primary key and deletes through the index on t', async () => {
+  it('reads through the primary key, deletes and finds the first window through the index on t', async () => {
     const db = new Database(':memory:');
     applySqliteMigrations(db);
     const sql = windowSql('1m');
@@ -187,6 +187,11 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     assert.match(deletePlan, /SEARCH windows_1m USING COVERING INDEX windows_1m_t \(t<\?\)/);
     assert.match(deletePlan, /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t=\?\)/);
     assert.doesNotMatch(`${plan(sql.read, '[1]', 0, 60)}\n${deletePlan}`, /SCAN windows_1m/);
+    for (const tier of ['1m', '1h', '1d'] as const) {
+      const table = `windows_${tier}`;
+      assert.match(plan(windowSql(tier).first, 60), new RegExp(`SEARCH ${table} USING COVERING INDEX ${table}_t \\(t>\\?\\)`));
+      assert.match(plan(windowSql(tier).read, '[1,2]', 0, 60), new RegExp(`SEARCH ${table} USING PRIMARY KEY`));
+    }
     db.close();
   });
 

@@ -4,10 +4,26 @@
  * @module
  */
 import { canonicalLabels } from '../../model/labels.js';
+import type { RollupTier } from '../../model/rollup.js';
 import type { StoredWindow, Tier, Window } from '../../model/window.js';
-import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
+import { fedBuckets } from '../dirty-buckets.js';
+import {
+  DEFAULT_DELETE_BATCH,
+  type DirtyBucket,
+  type ReadWindowsOptions,
+  type SeriesRecord,
+  type Store,
+} from '../store.js';
 import { inProcessMaintenance } from '../maintenance.js';
-import { assertBatchSize, assertOpen, assertTier, assertTime, validateWindows } from '../validate-windows.js';
+import {
+  assertBatchSize,
+  assertBoundary,
+  assertOpen,
+  assertRollupTier,
+  assertTier,
+  assertTime,
+  validateWindows,
+} from '../validate-windows.js';
 
 interface MutableSeries {
   readonly id: number;
@@ -21,6 +37,14 @@ interface MutableSeries {
 
 /** Windows of one tier: series id → window start (epoch ms) → window. */
 type TierWindows = Map<number, Map<number, StoredWindow>>;
+
+/** The roll-up progress of one rolled tier, epoch ms (null: not yet). */
+interface RollupState {
+  watermark: number | null;
+  claimed: number | null;
+  /** Dirty buckets: start → mark. */
+  readonly dirty: Map<number, number>;
+}
 
 /**
  * Creates an empty store that keeps everything in memory. It holds copies: arrays and label
@@ -38,6 +62,12 @@ export function createMemoryStore(): Store {
   const windowsByTier = new Map<Tier, TierWindows>();
   /** Each maintenance job's last run, epoch ms. */
   const lastRuns = new Map<string, number>();
+  const rollups = new Map<RollupTier, RollupState>([
+    ['1h', { watermark: null, claimed: null, dirty: new Map() }],
+    ['1d', { watermark: null, claimed: null, dirty: new Map() }],
+  ]);
+  /** The last mark handed out: every marking gets the next one. */
+  let lastMark = 0;
   let closed = false;
 
   function tierWindows(tier: Tier): TierWindows {
@@ -84,6 +114,10 @@ export function createMemoryStore(): Store {
           stored.set(series.id, byStart);
         }
         byStart.set(w.start, copyWindow(series.id, w, true));
+      }
+      for (const bucket of fedBuckets(tier, windows.map((w) => w.start))) {
+        const state = rollups.get(bucket.tier) as RollupState;
+        if (state.claimed !== null && bucket.start < state.claimed) state.dirty.set(bucket.start, ++lastMark);
       }
     },
 
@@ -142,6 +176,59 @@ export function createMemoryStore(): Store {
       return deleted;
     },
 
+    async firstWindowStart(tier: Tier, fromMs: number): Promise<number | null> {
+      assertOpen(closed);
+      assertTier(tier);
+      assertTime('fromMs', fromMs);
+      let first: number | null = null;
+      for (const byStart of tierWindows(tier).values()) {
+        for (const start of byStart.keys()) {
+          if (start >= fromMs && (first === null || start < first)) first = start;
+        }
+      }
+      return first;
+    },
+
+    async getWatermark(tier: RollupTier): Promise<number | null> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      return (rollups.get(tier) as RollupState).watermark;
+    },
+
+    async claimRollup(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      const state = rollups.get(tier) as RollupState;
+      state.claimed = Math.max(state.claimed ?? toMs, toMs);
+    },
+
+    async advanceWatermark(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      const state = rollups.get(tier) as RollupState;
+      state.watermark = Math.max(state.watermark ?? toMs, toMs);
+      state.claimed = Math.max(state.claimed ?? toMs, toMs);
+    },
+
+    async listDirtyBuckets(tier: RollupTier, limit: number): Promise<DirtyBucket[]> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      assertBatchSize(limit, 'limit');
+      return [...(rollups.get(tier) as RollupState).dirty]
+        .sort(([a], [b]) => a - b)
+        .slice(0, limit)
+        .map(([start, mark]) => ({ tier, start, mark }));
+    },
+
+    async clearDirtyBucket(bucket: DirtyBucket): Promise<boolean> {
+      assertOpen(closed);
+      assertBoundary(bucket.tier, 'bucket.start', bucket.start);
+      const dirty = (rollups.get(bucket.tier) as RollupState).dirty;
+      if (dirty.get(bucket.start) !== bucket.mark) return false;
+      dirty.delete(bucket.start);
+      return true;
+    },
+
     runMaintenance: inProcessMaintenance(() => assertOpen(closed), {
       lastRun: (job) => lastRuns.get(job) ?? null,
       record: (job, nowMs) => void lastRuns.set(job, nowMs),
@@ -156,6 +243,7 @@ export function createMemoryStore(): Store {
       seriesByKey.clear();
       windowsByTier.clear();
       lastRuns.clear();
+      rollups.clear();
     },
   };
 }

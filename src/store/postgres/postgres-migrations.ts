@@ -120,6 +120,121 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         'An instance runs a job under the maintenance advisory lock once 90 % of its interval has passed.';
     `,
   },
+  {
+    version: 4,
+    name: '1h and 1d windows, roll-up watermarks and dirty buckets',
+    sql: `
+      CREATE TABLE velocity_windows_1h (
+        series_id bigint           NOT NULL,
+        t         timestamptz      NOT NULL,
+        count     bigint           NOT NULL,
+        sum       double precision NOT NULL,
+        min       double precision NOT NULL,
+        max       double precision NOT NULL,
+        last      double precision,
+        p50       double precision,
+        p95       double precision,
+        p99       double precision,
+        sketch    bytea,
+        PRIMARY KEY (series_id, t)
+      ) PARTITION BY RANGE (t);
+      CREATE INDEX velocity_windows_1h_t ON velocity_windows_1h (t);
+      COMMENT ON TABLE velocity_windows_1h IS
+        'Hourly windows rolled up from velocity_windows_1m, with the instance label folded away; '
+        'partitioned by UTC month (velocity_windows_1h_pYYYYMM). Complete before the 1h watermark '
+        '(velocity_rollup_state).';
+
+      CREATE TABLE velocity_windows_1d (
+        series_id bigint           NOT NULL,
+        t         timestamptz      NOT NULL,
+        count     bigint           NOT NULL,
+        sum       double precision NOT NULL,
+        min       double precision NOT NULL,
+        max       double precision NOT NULL,
+        last      double precision,
+        p50       double precision,
+        p95       double precision,
+        p99       double precision,
+        sketch    bytea,
+        PRIMARY KEY (series_id, t)
+      );
+      CREATE INDEX velocity_windows_1d_t ON velocity_windows_1d (t);
+      COMMENT ON TABLE velocity_windows_1d IS
+        'Daily windows rolled up from velocity_windows_1h. Complete before the 1d watermark (velocity_rollup_state).';
+
+      CREATE TABLE velocity_rollup_state (
+        tier      text        PRIMARY KEY CHECK (tier IN ('1h', '1d')),
+        watermark timestamptz,
+        claimed   timestamptz
+      );
+      INSERT INTO velocity_rollup_state (tier) VALUES ('1h'), ('1d');
+      COMMENT ON TABLE velocity_rollup_state IS
+        'Per rolled tier: every bucket starting before watermark has been rolled up (NULL: none yet); '
+        'a write of windows below a bucket starting before claimed marks it dirty (velocity_rollup_dirty). '
+        'Writers lock these rows FOR SHARE, so that moving a claim waits for the writes in progress.';
+
+      CREATE TABLE velocity_rollup_dirty (
+        tier text        NOT NULL CHECK (tier IN ('1h', '1d')),
+        t    timestamptz NOT NULL,
+        mark bigserial   NOT NULL,
+        PRIMARY KEY (tier, t)
+      );
+      COMMENT ON TABLE velocity_rollup_dirty IS
+        'Buckets of a rolled tier to roll up again: windows below them were written after they were claimed. '
+        'Each marking takes a new mark; a roll-up clears a bucket only if its mark is the one it saw.';
+    `,
+  },
+  {
+    version: 5,
+    name: 'system_metrics view (contract D)',
+    sql: `
+      -- One row per minute and process (service, instance) that collected host figures in it;
+      -- a filter on "timestamp" reaches the 1-minute windows' t (partition pruning, index).
+      CREATE VIEW system_metrics AS
+      WITH means AS (
+        SELECT w.t,
+               s.labels ->> 'service' AS service,
+               s.labels ->> 'instance' AS instance,
+               s.metric,
+               sum(w.sum) / sum(w.count)::double precision AS mean
+        FROM velocity_windows_1m w
+        JOIN velocity_series s ON s.id = w.series_id
+        WHERE s.metric IN ('system.cpu.utilization', 'system.cpu.temperature', 'system.memory.limit',
+                           'system.memory.usage', 'system.memory.utilization', 'system.filesystem.limit',
+                           'system.filesystem.usage', 'system.filesystem.utilization')
+        GROUP BY w.t, s.labels ->> 'service', s.labels ->> 'instance', s.metric
+      )
+      SELECT
+        t AS "timestamp",
+        round((100 * max(mean) FILTER (WHERE metric = 'system.cpu.utilization'))::numeric, 3)::double precision AS cpu_usage,
+        round((max(mean) FILTER (WHERE metric = 'system.cpu.temperature'))::numeric, 3)::double precision AS cpu_temperature,
+        round(max(mean) FILTER (WHERE metric = 'system.memory.limit'))::bigint AS memory_total,
+        round(max(mean) FILTER (WHERE metric = 'system.memory.usage'))::bigint AS memory_used,
+        round((100 * max(mean) FILTER (WHERE metric = 'system.memory.utilization'))::numeric, 3)::double precision AS memory_percent,
+        round(max(mean) FILTER (WHERE metric = 'system.filesystem.limit'))::bigint AS disk_total,
+        round(max(mean) FILTER (WHERE metric = 'system.filesystem.usage'))::bigint AS disk_used,
+        round((100 * max(mean) FILTER (WHERE metric = 'system.filesystem.utilization'))::numeric, 3)::double precision AS disk_percent,
+        service,
+        instance
+      FROM means
+      GROUP BY t, service, instance;
+
+      COMMENT ON VIEW system_metrics IS
+        'Host figures per minute and process (contract D), from the gauges system.cpu.utilization, '
+        'system.cpu.temperature, system.memory.limit/usage/utilization and system.filesystem.limit/usage/utilization '
+        'of velocity_windows_1m. Each column is the mean of the samples taken in the minute (one at the default '
+        '60 s collection interval); percentages are the 0-1 utilization gauges times 100, rounded to 3 decimals.';
+      COMMENT ON COLUMN system_metrics."timestamp" IS 'Start of the minute (UTC-aligned).';
+      COMMENT ON COLUMN system_metrics.cpu_usage IS 'Machine-wide CPU busy %, 0-100, over the collection interval (/proc/stat).';
+      COMMENT ON COLUMN system_metrics.cpu_temperature IS 'CPU thermal zone, degrees Celsius; NULL where the host has no sensor.';
+      COMMENT ON COLUMN system_metrics.memory_total IS 'MemTotal, bytes.';
+      COMMENT ON COLUMN system_metrics.memory_used IS 'MemTotal - MemAvailable, bytes.';
+      COMMENT ON COLUMN system_metrics.memory_percent IS 'memory_used / memory_total * 100.';
+      COMMENT ON COLUMN system_metrics.disk_total IS 'Size of the file system holding the data directory, bytes.';
+      COMMENT ON COLUMN system_metrics.disk_used IS 'Its used bytes (size - free).';
+      COMMENT ON COLUMN system_metrics.disk_percent IS 'used / (used + available to unprivileged users) * 100, as df computes it, unrounded.';
+    `,
+  },
 ];
 
 /**

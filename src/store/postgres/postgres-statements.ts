@@ -11,12 +11,16 @@ import { DAY_MS } from '../../model/duration.js';
 import type { Tier } from '../../model/window.js';
 import { assertTier } from '../validate-windows.js';
 
-// Only velocity_windows_1m exists until a migration adds the others.
 const windowTables: Readonly<Record<Tier, string>> = {
   '1m': 'velocity_windows_1m',
   '1h': 'velocity_windows_1h',
   '1d': 'velocity_windows_1d',
 };
+
+/** What a partitioned window table's partitions each hold: one UTC day or one UTC month. */
+export type PartitionUnit = 'day' | 'month';
+
+const partitionUnits: Readonly<Record<Tier, PartitionUnit | null>> = { '1m': 'day', '1h': 'month', '1d': null };
 
 /**
  * Keys of the transaction-level advisory locks (`pg_advisory_xact_lock(bigint)`) the store
@@ -106,8 +110,11 @@ export function seriesSql(schema: string): SeriesSql {
 export interface WindowSql {
   /** The table's name, unquoted and unqualified (partitions are named after it). */
   readonly table: string;
-  /** Whether the table is partitioned by UTC day (partitions `<table>_pYYYYMMDD`, made by the store). */
-  readonly partitionedByDay: boolean;
+  /**
+   * What each partition of the table holds (`<table>_pYYYYMMDD` per day, `<table>_pYYYYMM`
+   * per month, made by the store), or null for a table that is not partitioned.
+   */
+  readonly partition: PartitionUnit | null;
   /**
    * Inserts windows or replaces the stored ones with the same (series_id, t), in one
    * statement: parallel arrays of series ids, starts (timestamptz), count, sum, min, max, last,
@@ -124,6 +131,8 @@ export interface WindowSql {
   readonly readWithoutSketch: string;
   /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
   readonly deleteBatch: string;
+  /** The start (epoch ms, `start_ms`, null when none) of the earliest window with `t >= $1` (epoch ms). */
+  readonly first: string;
   /** The names of the table's partitions ($1: the table's regclass text, see `regclass`). */
   readonly listPartitions: string;
   /** The table as `schema.table` text, for a `$n::regclass` parameter. */
@@ -144,7 +153,7 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
   const select = `series_id, ${epochMs('t')} AS start_ms, ${values}`;
   return {
     table: name,
-    partitionedByDay: tier === '1m',
+    partition: partitionUnits[tier],
     upsert: `
       INSERT INTO ${table} AS w (series_id, t, ${values}, sketch)
       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
@@ -159,6 +168,7 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
       DELETE FROM ${table} WHERE (series_id, t) IN (
         SELECT series_id, t FROM ${table} WHERE t < ${time(1)} LIMIT $2
       )`,
+    first: `SELECT ${epochMs('min(t)')} AS start_ms FROM ${table} WHERE t >= ${time(1)}`,
     listPartitions: `
       SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = $1::regclass ORDER BY c.relname`,
@@ -171,25 +181,55 @@ export const EXISTING_RELATIONS_SQL = `
   SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = $1 AND c.relname = ANY($2::text[])`;
 
-const partitionSuffix = /_p(\d{4})(\d{2})(\d{2})$/;
+const partitionSuffixes: Readonly<Record<PartitionUnit, RegExp>> = {
+  day: /_p(\d{4})(\d{2})(\d{2})$/,
+  month: /_p(\d{4})(\d{2})$/,
+};
 
-/** The name of the partition of `table` holding the UTC day that starts at `dayMs`: `<table>_pYYYYMMDD`. */
-export function partitionName(table: string, dayMs: number): string {
-  return `${table}_p${new Date(dayMs).toISOString().slice(0, 10).replaceAll('-', '')}`;
+/** The start (epoch ms) of UTC month `month` (0-based, may overflow into the next year) of `year`. */
+function monthStart(year: number, month: number): number {
+  // setUTCFullYear, unlike Date.UTC, does not read years 0 to 99 as 1900 to 1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 1);
+  return date.getTime();
 }
 
-/** The start (epoch ms) of the day a partition of `table` holds, from its name; null for another name. */
-export function partitionDay(table: string, name: string): number | null {
-  const match = partitionSuffix.exec(name);
-  if (match === null || name.length !== table.length + 10 || !name.startsWith(table)) return null;
-  return Date.parse(`${match[1]}-${match[2]}-${match[3]}T00:00:00Z`);
+/** The start (epoch ms) of the UTC day or month holding `ms`. */
+export function partitionStart(unit: PartitionUnit, ms: number): number {
+  if (unit === 'day') return Math.floor(ms / DAY_MS) * DAY_MS;
+  const date = new Date(ms);
+  return monthStart(date.getUTCFullYear(), date.getUTCMonth());
 }
 
-/** Creates the partition of `schema.table` for the UTC day starting at `dayMs`: [day, day + 1 day). */
-export function createPartitionSql(schema: string, table: string, dayMs: number): string {
-  const from = dayMs / 1000;
-  const to = (dayMs + DAY_MS) / 1000;
-  return `CREATE TABLE ${quoteIdent(schema)}.${partitionName(table, dayMs)}
+/** The end (epoch ms, exclusive) of the UTC day or month starting at `startMs`. */
+export function partitionEnd(unit: PartitionUnit, startMs: number): number {
+  if (unit === 'day') return startMs + DAY_MS;
+  const date = new Date(startMs);
+  return monthStart(date.getUTCFullYear(), date.getUTCMonth() + 1);
+}
+
+/**
+ * The name of the partition of `table` holding the UTC day or month that starts at
+ * `startMs`: `<table>_pYYYYMMDD` or `<table>_pYYYYMM`.
+ */
+export function partitionName(table: string, unit: PartitionUnit, startMs: number): string {
+  const date = new Date(startMs).toISOString().slice(0, unit === 'day' ? 10 : 7).replaceAll('-', '');
+  return `${table}_p${date}`;
+}
+
+/** The start (epoch ms) of the day or month a partition of `table` holds, from its name; null for another name. */
+export function partitionNameStart(table: string, unit: PartitionUnit, name: string): number | null {
+  const match = partitionSuffixes[unit].exec(name);
+  const suffixLength = unit === 'day' ? 10 : 8;
+  if (match === null || name.length !== table.length + suffixLength || !name.startsWith(table)) return null;
+  return Date.parse(`${match[1]}-${match[2]}-${match[3] ?? '01'}T00:00:00Z`);
+}
+
+/** Creates the partition of `schema.table` for the UTC day or month starting at `startMs`. */
+export function createPartitionSql(schema: string, table: string, unit: PartitionUnit, startMs: number): string {
+  const from = startMs / 1000;
+  const to = partitionEnd(unit, startMs) / 1000;
+  return `CREATE TABLE ${quoteIdent(schema)}.${partitionName(table, unit, startMs)}
     PARTITION OF ${quoteIdent(schema)}.${table} FOR VALUES FROM (to_timestamp(${from})) TO (to_timestamp(${to}))`;
 }
 
@@ -209,4 +249,47 @@ export function countPartitionSql(schema: string, name: string): string {
 /** Drops a partition (by its unquoted name) of `schema`. */
 export function dropPartitionSql(schema: string, name: string): string {
   return `DROP TABLE ${qualifiedName(schema, name)}`;
+}
+
+/** Statements on `velocity_rollup_state` and `velocity_rollup_dirty`. Times are epoch ms. */
+export interface RollupSql {
+  /**
+   * Marks dirty the buckets given as parallel arrays ($1 tiers, $2 starts in epoch ms, each
+   * pair once) that start before their tier's claim, each with a new mark. It locks the
+   * tiers' state rows FOR SHARE until the writer's transaction ends: a claim (an UPDATE of
+   * the row) waits for the writes that checked the old claim, and a write that checks while
+   * a claim is being moved waits for it and then sees the new one.
+   */
+  readonly mark: string;
+  /** A tier's ($1) watermark, `watermark_ms`, null when nothing was rolled. */
+  readonly watermark: string;
+  /** Moves a tier's ($1) claim forward to $2 (epoch ms). */
+  readonly claim: string;
+  /** Moves a tier's ($1) watermark, and its claim with it, forward to $2 (epoch ms). */
+  readonly advance: string;
+  /** A tier's ($1) dirty buckets, oldest first, at most $2: `start_ms, mark`. */
+  readonly listDirty: string;
+  /** Clears the dirty bucket of tier $1 starting at $2 (epoch ms) if its mark is still $3. */
+  readonly clearDirty: string;
+}
+
+/** The statements on the roll-up state in `schema`. */
+export function rollupSql(schema: string): RollupSql {
+  const state = `${quoteIdent(schema)}.velocity_rollup_state`;
+  const dirty = `${quoteIdent(schema)}.velocity_rollup_dirty`;
+  return {
+    mark: `
+      INSERT INTO ${dirty} (tier, t)
+      SELECT s.tier, to_timestamp(b.t_ms / 1000)
+      FROM (SELECT tier, claimed FROM ${state} WHERE tier = ANY($1::text[]) FOR SHARE) AS s
+      JOIN unnest($1::text[], $2::float8[]) AS b (tier, t_ms) ON b.tier = s.tier
+      WHERE to_timestamp(b.t_ms / 1000) < s.claimed
+      ON CONFLICT (tier, t) DO UPDATE SET mark = excluded.mark`,
+    watermark: `SELECT ${epochMs('watermark')} AS watermark_ms FROM ${state} WHERE tier = $1`,
+    claim: `UPDATE ${state} SET claimed = greatest(claimed, ${time(2)}) WHERE tier = $1`,
+    advance: `UPDATE ${state} SET watermark = greatest(watermark, ${time(2)}), claimed = greatest(claimed, ${time(2)})
+      WHERE tier = $1`,
+    listDirty: `SELECT ${epochMs('t')} AS start_ms, mark FROM ${dirty} WHERE tier = $1 ORDER BY t LIMIT $2`,
+    clearDirty: `DELETE FROM ${dirty} WHERE tier = $1 AND t = ${time(2)} AND mark = $3`,
+  };
 }

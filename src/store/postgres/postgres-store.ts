@@ -2,18 +2,35 @@
  * The PostgreSQL store (`pg`): production storage shared by every instance of a service.
  * Times are `timestamptz`; series are stored once in `velocity_series` and referenced by id;
  * 1-minute windows live in `velocity_windows_1m`, keyed by (series_id, t) and partitioned by
- * UTC day so that retention drops whole days. A batch is written in one transaction with one
- * statement per table (`INSERT … SELECT FROM unnest(…)` of binary array parameters, upserting
- * on (series_id, t)), never a statement per row.
+ * UTC day so that retention drops whole days; 1-hour windows in `velocity_windows_1h`,
+ * partitioned by UTC month; 1-day windows in `velocity_windows_1d`, one plain table. A batch
+ * is written in one transaction with one statement per table (`INSERT … SELECT FROM
+ * unnest(…)` of binary array parameters, upserting on (series_id, t)), never a statement per
+ * row, plus one marking the rolled buckets it makes dirty.
  * @module
  */
 import pg from 'pg';
 import { invalidOption, invalidParameter } from '../../errors.js';
 import { DAY_MS } from '../../model/duration.js';
 import { canonicalLabels, type Labels } from '../../model/labels.js';
+import type { RollupTier } from '../../model/rollup.js';
 import type { SeriesDescriptor, StoredWindow, Tier, Window, WindowKind } from '../../model/window.js';
-import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
-import { assertBatchSize, assertOpen, assertTime, validateWindows } from '../validate-windows.js';
+import { fedBuckets, type FedBucket } from '../dirty-buckets.js';
+import {
+  DEFAULT_DELETE_BATCH,
+  type DirtyBucket,
+  type ReadWindowsOptions,
+  type SeriesRecord,
+  type Store,
+} from '../store.js';
+import {
+  assertBatchSize,
+  assertBoundary,
+  assertOpen,
+  assertRollupTier,
+  assertTime,
+  validateWindows,
+} from '../validate-windows.js';
 import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import { runPostgresMaintenance } from './postgres-maintenance.js';
@@ -26,16 +43,23 @@ import {
   createPartitionSql,
   dropPartitionSql,
   lockSql,
-  partitionDay,
+  partitionEnd,
   partitionName,
+  partitionNameStart,
+  partitionStart,
   qualifiedName,
+  rollupSql,
   seriesSql,
   windowSql,
+  type PartitionUnit,
   type WindowSql,
 } from './postgres-statements.js';
 
 /** Days after today (UTC) whose 1-minute partitions exist before any window reaches them. */
 export const POSTGRES_PARTITION_DAYS_AHEAD = 7;
+
+/** Months after this one (UTC) whose 1-hour partitions exist before any window reaches them. */
+export const POSTGRES_PARTITION_MONTHS_AHEAD = 1;
 
 /**
  * How long a connection attempt of a pool the store creates may take before the call that
@@ -121,10 +145,12 @@ interface WindowRow {
  * applies the migrations the database has not had, under an advisory lock so instances
  * starting together are safe, and creates the coming days' partitions.
  *
- * Partitions: one per UTC day (`velocity_windows_1m_pYYYYMMDD`, no DEFAULT partition, so that
- * any day can be dropped). `migrate()` and every write make sure that today and the next
- * POSTGRES_PARTITION_DAYS_AHEAD days exist, and every day a batch touches, however far in the
- * past or future (years 1 to 9999), gets its partition on demand. Which partitions exist is
+ * Partitions: one per UTC day of 1m (`velocity_windows_1m_pYYYYMMDD`) and one per UTC month
+ * of 1h (`velocity_windows_1h_pYYYYMM`), no DEFAULT partition, so that any day or month can be
+ * dropped. `migrate()` and every write make sure that today and the next
+ * POSTGRES_PARTITION_DAYS_AHEAD days exist (this month and the next
+ * POSTGRES_PARTITION_MONTHS_AHEAD for 1h), and every day or month a batch touches, however far
+ * in the past or future (years 1 to 9999), gets its partition on demand. Which partitions exist is
  * cached per store; a write that finds one of them dropped (by another instance's retention)
  * looks again and retries once. Series ids are cached per store too, once a write commits.
  * @example
@@ -151,10 +177,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const pool: PgPoolLike = options.pool ?? (ownPool as pg.Pool);
 
   const series = seriesSql(schema);
+  const rollup = rollupSql(schema);
   const windowStatements = new Map<Tier, WindowSql>();
   const knownSeries = new Map<string, KnownSeries>();
-  /** Start (epoch ms) of each day whose 1m partition this store has seen exist. */
-  const knownPartitions = new Set<number>();
+  /** The names of the partitions (of any window table) this store has seen exist. */
+  const knownPartitions = new Set<string>();
   let closed = false;
 
   function windowsSql(tier: Tier): WindowSql {
@@ -166,48 +193,55 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     return statements;
   }
 
-  /** Creates the partitions of `table` for the days (starts, epoch ms) not known to exist. */
-  async function ensurePartitions(table: string, days: Iterable<number>): Promise<void> {
-    const missing = [...days].filter((day) => !knownPartitions.has(day));
+  /** Creates the partitions of `table` for the days or months (starts, epoch ms) not known to exist. */
+  async function ensurePartitions(table: string, unit: PartitionUnit, starts: Iterable<number>): Promise<void> {
+    const missing = [...starts].filter((start) => !knownPartitions.has(partitionName(table, unit, start)));
     if (missing.length === 0) return;
     await withTransaction(pool, async (client) => {
       // One instance at a time, and checked under the lock: another may just have made them.
       await client.query({ text: lockSql(LOCK_KEYS.partitions) });
       const { rows } = await client.query({
         text: EXISTING_RELATIONS_SQL,
-        values: [schema, missing.map((day) => partitionName(table, day))],
+        values: [schema, missing.map((start) => partitionName(table, unit, start))],
         types: PG_TYPES,
       });
       const existing = new Set((rows as Array<{ name: string }>).map((row) => row.name));
-      for (const day of missing) {
-        if (!existing.has(partitionName(table, day))) {
-          await client.query({ text: createPartitionSql(schema, table, day) });
+      for (const start of missing) {
+        if (!existing.has(partitionName(table, unit, start))) {
+          await client.query({ text: createPartitionSql(schema, table, unit, start) });
         }
       }
     });
-    for (const day of missing) knownPartitions.add(day);
+    for (const start of missing) knownPartitions.add(partitionName(table, unit, start));
   }
 
-  /** Today (UTC) and the days ahead, as day starts in epoch ms. */
-  function daysAhead(): number[] {
-    const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-    return Array.from({ length: POSTGRES_PARTITION_DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
+  /**
+   * The partitions made ahead, as starts in epoch ms: today and POSTGRES_PARTITION_DAYS_AHEAD
+   * days after it, or this month and POSTGRES_PARTITION_MONTHS_AHEAD months after it.
+   */
+  function partitionsAhead(unit: PartitionUnit): number[] {
+    const starts = [partitionStart(unit, Date.now())];
+    const ahead = unit === 'day' ? POSTGRES_PARTITION_DAYS_AHEAD : POSTGRES_PARTITION_MONTHS_AHEAD;
+    for (let i = 0; i < ahead; i++) starts.push(partitionEnd(unit, starts[i]));
+    return starts;
   }
 
   async function ensurePartitionsFor(sql: WindowSql, batch: Map<string, BatchSeries>): Promise<void> {
-    if (!sql.partitionedByDay) return;
-    const days = new Set(daysAhead());
+    const unit = sql.partition;
+    if (unit === null) return;
+    const starts = new Set(partitionsAhead(unit));
     for (const entry of batch.values()) {
-      for (const start of entry.byStart.keys()) days.add(Math.floor(start / DAY_MS) * DAY_MS);
+      for (const start of entry.byStart.keys()) starts.add(partitionStart(unit, start));
     }
-    await ensurePartitions(sql.table, days);
+    await ensurePartitions(sql.table, unit, starts);
   }
 
   /**
    * Writes a grouped batch in one transaction: one statement for its series (none when every
-   * series is known and its span already covers the batch), one for its windows.
+   * series is known and its span already covers the batch), one for its windows, and one
+   * marking dirty the rolled `buckets` it feeds that lie before their tier's claim.
    */
-  async function writeBatch(sql: WindowSql, batch: Map<string, BatchSeries>): Promise<void> {
+  async function writeBatch(sql: WindowSql, batch: Map<string, BatchSeries>, buckets: readonly FedBucket[]): Promise<void> {
     await withTransaction(pool, async (client) => {
       const upserts: BatchSeries[] = [];
       let registers = false;
@@ -301,16 +335,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           byteaArray(sketches),
         ],
       });
+      if (buckets.length > 0) {
+        await client.query({ text: rollup.mark, values: [buckets.map((b) => b.tier), buckets.map((b) => b.start)] });
+      }
     });
   }
 
-  /** Drops the partitions of `sql.table` whose day ends at or before `cutoffMs`; returns their rows. */
-  async function dropPartitionsBefore(sql: WindowSql, cutoffMs: number): Promise<number> {
+  /** Drops the partitions of `sql.table` whose day or month ends at or before `cutoffMs`; returns their rows. */
+  async function dropPartitionsBefore(sql: WindowSql, unit: PartitionUnit, cutoffMs: number): Promise<number> {
     const { rows } = await pool.query({ text: sql.listPartitions, values: [sql.regclass], types: PG_TYPES });
     let dropped = 0;
     for (const { name } of rows as Array<{ name: string }>) {
-      const day = partitionDay(sql.table, name);
-      if (day === null || day + DAY_MS > cutoffMs) continue;
+      const start = partitionNameStart(sql.table, unit, name);
+      if (start === null || partitionEnd(unit, start) > cutoffMs) continue;
       dropped += await withTransaction(pool, async (client) => {
         await client.query({ text: lockSql(LOCK_KEYS.retention) });
         // Another instance's retention may have dropped it while this one waited for the lock.
@@ -325,7 +362,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await client.query({ text: dropPartitionSql(schema, name) });
         return (counted.rows[0] as { n: number }).n;
       });
-      knownPartitions.delete(day);
+      knownPartitions.delete(name);
     }
     return dropped;
   }
@@ -336,7 +373,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async migrate(): Promise<void> {
       assertOpen(closed);
       await applyPostgresMigrations(pool, schema);
-      await ensurePartitions(windowsSql('1m').table, daysAhead());
+      await ensurePartitions(windowsSql('1m').table, 'day', partitionsAhead('day'));
+      await ensurePartitions(windowsSql('1h').table, 'month', partitionsAhead('month'));
     },
 
     async writeWindows(tier: Tier, windows: readonly Window[]): Promise<void> {
@@ -346,15 +384,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (windows.length === 0) return;
       const sql = windowsSql(tier);
       const batch = groupBatch(windows);
+      const buckets = fedBuckets(tier, windows.map((w) => w.start));
       try {
         await ensurePartitionsFor(sql, batch);
-        await writeBatch(sql, batch);
+        await writeBatch(sql, batch, buckets);
       } catch (error) {
         if (!isMissingPartition(error)) throw error;
         // A partition this store had seen is gone (dropped by retention elsewhere): look again.
         knownPartitions.clear();
         await ensurePartitionsFor(sql, batch);
-        await writeBatch(sql, batch);
+        await writeBatch(sql, batch, buckets);
       }
       // Only after the commit: a rolled-back batch must not leave ids or spans in the cache.
       for (const [key, entry] of batch) {
@@ -420,17 +459,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     /**
-     * Drops, whole, every daily partition that ends at or before `cutoffMs` (counting its rows
-     * first), then deletes the older windows of the partition the cutoff falls in, `batchSize`
-     * rows per statement. Rows written into a partition between its count and its drop are
-     * dropped without being counted.
+     * Drops, whole, every partition (day of 1m, month of 1h) that ends at or before `cutoffMs`
+     * (counting its rows first), then deletes the older windows of the partition the cutoff
+     * falls in (or of the unpartitioned 1d table), `batchSize` rows per statement. Rows written
+     * into a partition between its count and its drop are dropped without being counted.
      */
     async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
       assertOpen(closed);
       const sql = windowsSql(tier);
       assertTime('cutoffMs', cutoffMs);
       assertBatchSize(batchSize);
-      let deleted = sql.partitionedByDay ? await dropPartitionsBefore(sql, cutoffMs) : 0;
+      let deleted = sql.partition === null ? 0 : await dropPartitionsBefore(sql, sql.partition, cutoffMs);
       const cutoff = timeParam(cutoffMs);
       for (;;) {
         assertOpen(closed);
@@ -440,6 +479,48 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         deleted += changes;
         if (changes < batchSize) return deleted;
       }
+    },
+
+    async firstWindowStart(tier: Tier, fromMs: number): Promise<number | null> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      const { rows } = await pool.query({ text: windowsSql(tier).first, values: [timeParam(fromMs)], types: PG_TYPES });
+      return (rows[0] as { start_ms: number | null }).start_ms;
+    },
+
+    async getWatermark(tier: RollupTier): Promise<number | null> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      const { rows } = await pool.query({ text: rollup.watermark, values: [tier], types: PG_TYPES });
+      return (rows[0] as { watermark_ms: number | null }).watermark_ms;
+    },
+
+    /** One UPDATE of the tier's state row, which waits for the writes holding it FOR SHARE. */
+    async claimRollup(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      await pool.query({ text: rollup.claim, values: [tier, toMs] });
+    },
+
+    async advanceWatermark(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      await pool.query({ text: rollup.advance, values: [tier, toMs] });
+    },
+
+    async listDirtyBuckets(tier: RollupTier, limit: number): Promise<DirtyBucket[]> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      assertBatchSize(limit, 'limit');
+      const { rows } = await pool.query({ text: rollup.listDirty, values: [tier, limit], types: PG_TYPES });
+      return (rows as Array<{ start_ms: number; mark: number }>).map((row) => ({ tier, start: row.start_ms, mark: row.mark }));
+    },
+
+    async clearDirtyBucket(bucket: DirtyBucket): Promise<boolean> {
+      assertOpen(closed);
+      assertBoundary(bucket.tier, 'bucket.start', bucket.start);
+      const { rowCount } = await pool.query({ text: rollup.clearDirty, values: [bucket.tier, bucket.start, bucket.mark] });
+      return rowCount === 1;
     },
 
     async runMaintenance(job, nowMs, intervalMs, work): Promise<boolean> {

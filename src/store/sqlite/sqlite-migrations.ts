@@ -19,8 +19,9 @@ export interface SqliteMigration {
 
 /**
  * Every migration, oldest first. Window times are integer epoch seconds; windows are keyed by
- * (series_id, t) in `WITHOUT ROWID` tables, with an index on `t` for retention. Maintenance
- * runs are recorded in epoch milliseconds, since their intervals may be shorter than a second.
+ * (series_id, t) in `WITHOUT ROWID` tables, one per tier, with an index on `t` for retention
+ * and roll-ups. Maintenance runs are recorded in epoch milliseconds, since their intervals may
+ * be shorter than a second.
  */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
@@ -65,6 +66,100 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         job         TEXT    PRIMARY KEY,
         last_run_ms INTEGER NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: '1h and 1d windows, roll-up watermarks and dirty buckets',
+    sql: `
+      CREATE TABLE windows_1h (
+        series_id INTEGER NOT NULL REFERENCES series (id),
+        t         INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        sum       REAL    NOT NULL,
+        min       REAL    NOT NULL,
+        max       REAL    NOT NULL,
+        last      REAL,
+        p50       REAL,
+        p95       REAL,
+        p99       REAL,
+        sketch    BLOB,
+        PRIMARY KEY (series_id, t)
+      ) WITHOUT ROWID;
+      CREATE INDEX windows_1h_t ON windows_1h (t);
+
+      CREATE TABLE windows_1d (
+        series_id INTEGER NOT NULL REFERENCES series (id),
+        t         INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        sum       REAL    NOT NULL,
+        min       REAL    NOT NULL,
+        max       REAL    NOT NULL,
+        last      REAL,
+        p50       REAL,
+        p95       REAL,
+        p99       REAL,
+        sketch    BLOB,
+        PRIMARY KEY (series_id, t)
+      ) WITHOUT ROWID;
+      CREATE INDEX windows_1d_t ON windows_1d (t);
+
+      -- Per rolled tier, epoch seconds: every bucket before watermark has been rolled up;
+      -- writes of windows below a bucket before claimed mark it dirty. One row per tier from
+      -- the start, so that a write always finds the row it checks.
+      CREATE TABLE rollup_state (
+        tier      TEXT    PRIMARY KEY CHECK (tier IN ('1h', '1d')),
+        watermark INTEGER,
+        claimed   INTEGER
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_state (tier) VALUES ('1h'), ('1d');
+
+      -- Buckets (start t, epoch seconds) to roll up again; mark is a fresh random token per
+      -- marking, so that a roll-up clears only the mark it saw.
+      CREATE TABLE rollup_dirty (
+        tier TEXT    NOT NULL CHECK (tier IN ('1h', '1d')),
+        t    INTEGER NOT NULL,
+        mark INTEGER NOT NULL,
+        PRIMARY KEY (tier, t)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
+    name: 'system_metrics view (contract D)',
+    sql: `
+      -- One row per minute and process (service, instance) that collected host figures in it.
+      -- Each column is the mean of the minute's samples of one gauge (one sample at the default
+      -- 60 s interval); the percentages are the 0-1 utilization gauges times 100. timestamp is
+      -- the minute's start, UTC, as SQLite's datetime() writes it ('YYYY-MM-DD HH:MM:SS').
+      CREATE VIEW system_metrics AS
+      WITH means AS (
+        SELECT w.t AS t,
+               json_extract(s.labels, '$.service') AS service,
+               json_extract(s.labels, '$.instance') AS instance,
+               s.metric AS metric,
+               sum(w.sum) / sum(w.count) AS mean
+        FROM series s
+        JOIN windows_1m w ON w.series_id = s.id
+        WHERE s.metric IN ('system.cpu.utilization', 'system.cpu.temperature', 'system.memory.limit',
+                           'system.memory.usage', 'system.memory.utilization', 'system.filesystem.limit',
+                           'system.filesystem.usage', 'system.filesystem.utilization')
+        GROUP BY w.t, service, instance, s.metric
+      )
+      SELECT
+        datetime(t, 'unixepoch') AS timestamp,
+        round(100 * max(CASE WHEN metric = 'system.cpu.utilization' THEN mean END), 3) AS cpu_usage,
+        round(max(CASE WHEN metric = 'system.cpu.temperature' THEN mean END), 3) AS cpu_temperature,
+        CAST(round(max(CASE WHEN metric = 'system.memory.limit' THEN mean END)) AS INTEGER) AS memory_total,
+        CAST(round(max(CASE WHEN metric = 'system.memory.usage' THEN mean END)) AS INTEGER) AS memory_used,
+        round(100 * max(CASE WHEN metric = 'system.memory.utilization' THEN mean END), 3) AS memory_percent,
+        CAST(round(max(CASE WHEN metric = 'system.filesystem.limit' THEN mean END)) AS INTEGER) AS disk_total,
+        CAST(round(max(CASE WHEN metric = 'system.filesystem.usage' THEN mean END)) AS INTEGER) AS disk_used,
+        round(100 * max(CASE WHEN metric = 'system.filesystem.utilization' THEN mean END), 3) AS disk_percent,
+        service,
+        instance
+      FROM means
+      GROUP BY t, service, instance;
     `,
   },
 ];

@@ -7,7 +7,6 @@
 import type { Tier } from '../../model/window.js';
 import { assertTier } from '../validate-windows.js';
 
-// Only windows_1m exists until a migration adds the others.
 const windowTables: Readonly<Record<Tier, string>> = {
   '1m': 'windows_1m',
   '1h': 'windows_1h',
@@ -49,6 +48,8 @@ export interface WindowSql {
   readonly readWithoutSketch: string;
   /** Deletes at most `limit` windows with `t < cutoff`, found through the index on t: (cutoff, limit). */
   readonly deleteBatch: string;
+  /** The start of the earliest window with `t >= from`, through the index on t: (from) → `t`, null when none. */
+  readonly first: string;
 }
 
 /**
@@ -75,6 +76,7 @@ export function windowSql(tier: Tier): WindowSql {
       DELETE FROM ${table} WHERE (series_id, t) IN (
         SELECT series_id, t FROM ${table} WHERE t < ? LIMIT ?
       )`,
+    first: `SELECT min(t) AS t FROM ${table} WHERE t >= ?`,
   };
 }
 
@@ -86,4 +88,30 @@ export const MAINTENANCE_SQL = {
   record: `
     INSERT INTO maintenance (job, last_run_ms) VALUES (?, ?)
     ON CONFLICT (job) DO UPDATE SET last_run_ms = excluded.last_run_ms`,
+} as const;
+
+/** Statements on `rollup_state` and `rollup_dirty`. Times are epoch seconds. */
+export const ROLLUP_SQL = {
+  /**
+   * Marks dirty the buckets of a JSON array of `[tier, t]` pairs (distinct) that start before
+   * their tier's claim, each with a fresh random mark (53 bits, exact as a JavaScript number).
+   */
+  mark: `
+    INSERT INTO rollup_dirty (tier, t, mark)
+    SELECT s.tier, json_extract(j.value, '$[1]'), random() >> 11
+    FROM json_each(?) AS j JOIN rollup_state AS s ON s.tier = json_extract(j.value, '$[0]')
+    WHERE json_extract(j.value, '$[1]') < s.claimed
+    ON CONFLICT (tier, t) DO UPDATE SET mark = excluded.mark`,
+  /** A tier's watermark: (tier) → `watermark`, null when nothing was rolled. */
+  watermark: 'SELECT watermark FROM rollup_state WHERE tier = ?',
+  /** Moves a tier's claim forward: ({ to, tier }). */
+  claim: 'UPDATE rollup_state SET claimed = max(coalesce(claimed, :to), :to) WHERE tier = :tier',
+  /** Moves a tier's watermark, and its claim with it, forward: ({ to, tier }). */
+  advance: `
+    UPDATE rollup_state SET watermark = max(coalesce(watermark, :to), :to), claimed = max(coalesce(claimed, :to), :to)
+    WHERE tier = :tier`,
+  /** A tier's dirty buckets, oldest first: (tier, limit) → `t, mark`. */
+  listDirty: 'SELECT t, mark FROM rollup_dirty WHERE tier = ? ORDER BY t LIMIT ?',
+  /** Clears a dirty bucket if its mark is unchanged: (tier, t, mark). */
+  clearDirty: 'DELETE FROM rollup_dirty WHERE tier = ? AND t = ? AND mark = ?',
 } as const;

@@ -8,13 +8,28 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { invalidOption } from '../../errors.js';
 import { canonicalLabels, type Labels } from '../../model/labels.js';
+import type { RollupTier } from '../../model/rollup.js';
 import type { SeriesDescriptor, StoredWindow, Tier, Window, WindowKind } from '../../model/window.js';
+import { fedBuckets } from '../dirty-buckets.js';
 import { inProcessMaintenance } from '../maintenance.js';
-import { DEFAULT_DELETE_BATCH, type ReadWindowsOptions, type SeriesRecord, type Store } from '../store.js';
-import { assertBatchSize, assertOpen, assertTime, validateWindows } from '../validate-windows.js';
+import {
+  DEFAULT_DELETE_BATCH,
+  type DirtyBucket,
+  type ReadWindowsOptions,
+  type SeriesRecord,
+  type Store,
+} from '../store.js';
+import {
+  assertBatchSize,
+  assertBoundary,
+  assertOpen,
+  assertRollupTier,
+  assertTime,
+  validateWindows,
+} from '../validate-windows.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { MAINTENANCE_SQL, SERIES_SQL, windowSql } from './sqlite-statements.js';
+import { MAINTENANCE_SQL, ROLLUP_SQL, SERIES_SQL, windowSql } from './sqlite-statements.js';
 
 /** Where the SQLite store keeps its file when no path is given (relative to the working directory). */
 export const DEFAULT_SQLITE_PATH = './data/velocity.db';
@@ -59,7 +74,10 @@ interface WindowStatements {
   readonly read: SqliteStatement;
   readonly readWithoutSketch: SqliteStatement;
   readonly deleteBatch: SqliteStatement;
+  readonly first: SqliteStatement;
 }
+
+type RollupStatements = { readonly [name in keyof typeof ROLLUP_SQL]: SqliteStatement };
 
 /**
  * What this store knows a series' row holds: its id and a range of seconds that its
@@ -130,6 +148,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   let seriesStatements: SeriesStatements | undefined;
   const windowStatements = new Map<Tier, WindowStatements>();
   let maintenanceStatements: MaintenanceStatements | undefined;
+  let rollupStatements: RollupStatements | undefined;
   const knownSeries = new Map<string, KnownSeries>();
   let closed = false;
 
@@ -163,6 +182,18 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
     return maintenanceStatements;
   }
 
+  function rollupSql(): RollupStatements {
+    rollupStatements ??= {
+      mark: prepare(ROLLUP_SQL.mark),
+      watermark: prepare(ROLLUP_SQL.watermark),
+      claim: prepare(ROLLUP_SQL.claim),
+      advance: prepare(ROLLUP_SQL.advance),
+      listDirty: prepare(ROLLUP_SQL.listDirty),
+      clearDirty: prepare(ROLLUP_SQL.clearDirty),
+    };
+    return rollupStatements;
+  }
+
   function windowsSql(tier: Tier): WindowStatements {
     let statements = windowStatements.get(tier);
     if (statements === undefined) {
@@ -172,18 +203,23 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         read: prepareRaw(sql.read),
         readWithoutSketch: prepareRaw(sql.readWithoutSketch),
         deleteBatch: prepare(sql.deleteBatch),
+        first: prepare(sql.first),
       };
       windowStatements.set(tier, statements);
     }
     return statements;
   }
 
-  /** Writes a validated batch in one transaction; returns what it learnt about its series. */
+  /**
+   * Writes a validated batch in one transaction, marking dirty the rolled buckets it feeds
+   * (`bucketsJson`, `[tier, t]` pairs, or null for none); returns what it learnt about its series.
+   */
   const writeBatch = db.transaction(
     (
       series: SeriesStatements,
       windows: WindowStatements,
       batch: readonly Window[],
+      bucketsJson: string | null,
     ): Map<string, BatchSeries> => {
       const inBatch = new Map<string, BatchSeries>();
       for (const w of batch) {
@@ -230,6 +266,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
           w.sketch,
         );
       }
+      if (bucketsJson !== null) rollupSql().mark.run(bucketsJson);
       return inBatch;
     },
   );
@@ -246,7 +283,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       assertOpen(closed);
       validateWindows(tier, windows);
       if (windows.length === 0) return;
-      const written = writeBatch(seriesSql(), windowsSql(tier), windows);
+      const buckets = fedBuckets(tier, windows.map((w) => w.start));
+      const bucketsJson = buckets.length === 0 ? null : JSON.stringify(buckets.map((b) => [b.tier, b.start / 1000]));
+      const written = writeBatch(seriesSql(), windowsSql(tier), windows, bucketsJson);
       // Only after the commit: a rolled-back batch must not leave ids or spans in the cache.
       for (const [key, entry] of written) {
         const known = knownSeries.get(key);
@@ -328,6 +367,46 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         if (changes < batchSize) return deleted;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    },
+
+    async firstWindowStart(tier: Tier, fromMs: number): Promise<number | null> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      const row = windowsSql(tier).first.get(firstSecondFrom(fromMs)) as { t: number | null };
+      return row.t === null ? null : row.t * 1000;
+    },
+
+    async getWatermark(tier: RollupTier): Promise<number | null> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      const row = rollupSql().watermark.get(tier) as { watermark: number | null };
+      return row.watermark === null ? null : row.watermark * 1000;
+    },
+
+    async claimRollup(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      rollupSql().claim.run({ to: toMs / 1000, tier });
+    },
+
+    async advanceWatermark(tier: RollupTier, toMs: number): Promise<void> {
+      assertOpen(closed);
+      assertBoundary(tier, 'toMs', toMs);
+      rollupSql().advance.run({ to: toMs / 1000, tier });
+    },
+
+    async listDirtyBuckets(tier: RollupTier, limit: number): Promise<DirtyBucket[]> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      assertBatchSize(limit, 'limit');
+      const rows = rollupSql().listDirty.all(tier, limit) as Array<{ t: number; mark: number }>;
+      return rows.map((row) => ({ tier, start: row.t * 1000, mark: row.mark }));
+    },
+
+    async clearDirtyBucket(bucket: DirtyBucket): Promise<boolean> {
+      assertOpen(closed);
+      assertBoundary(bucket.tier, 'bucket.start', bucket.start);
+      return rollupSql().clearDirty.run(bucket.tier, bucket.start / 1000, bucket.mark).changes === 1;
     },
 
     runMaintenance: inProcessMaintenance(() => assertOpen(closed), {

@@ -1,0 +1,66 @@
+/**
+ * Reads the windows of a range from the tier a query chose, stitched with finer tiers where
+ * the coarser one has not been rolled up yet: a tier holds every bucket before its watermark,
+ * so [start, end) is read from 1d up to the 1d watermark, then from 1h up to the 1h watermark,
+ * then from 1m. Windows come back ordered by start.
+ * @module
+ */
+import type { StoredWindow, Tier } from '../model/window.js';
+import type { Store } from '../store/store.js';
+
+/** One tier's share of a range: read `tier` over [from, to). */
+export interface TierSegment {
+  readonly tier: Tier;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The segments that cover [start, end) from `tier` down to 1m: each coarser tier up to its
+ * watermark (a null watermark: nothing rolled, nothing read there), the rest from the next
+ * finer tier. Empty segments are left out.
+ */
+export function planSegments(
+  tier: Tier,
+  start: number,
+  end: number,
+  watermarks: Readonly<Record<'1h' | '1d', number | null>>,
+): TierSegment[] {
+  const segments: TierSegment[] = [];
+  let from = start;
+  const coarser: Array<'1d' | '1h'> = tier === '1d' ? ['1d', '1h'] : tier === '1h' ? ['1h'] : [];
+  for (const t of coarser) {
+    const to = Math.min(end, watermarks[t] ?? from);
+    if (to > from) {
+      segments.push({ tier: t, from, to });
+      from = to;
+    }
+  }
+  if (end > from) segments.push({ tier: '1m', from, to: end });
+  return segments;
+}
+
+/** The watermarks a plan for `tier` needs, read from the store (none for 1m). */
+export async function readWatermarks(store: Store, tier: Tier): Promise<Record<'1h' | '1d', number | null>> {
+  return {
+    '1h': tier === '1m' ? null : await store.getWatermark('1h'),
+    '1d': tier === '1d' ? await store.getWatermark('1d') : null,
+  };
+}
+
+/** The windows of series `ids` over [start, end), from `tier` stitched with finer tiers, ordered by start. */
+export async function readAcrossTiers(
+  store: Store,
+  tier: Tier,
+  ids: readonly number[],
+  start: number,
+  end: number,
+  withSketch: boolean,
+): Promise<StoredWindow[]> {
+  if (ids.length === 0) return [];
+  const segments = planSegments(tier, start, end, await readWatermarks(store, tier));
+  const parts = await Promise.all(
+    segments.map((s) => store.readWindows(s.tier, ids, s.from, s.to, { withSketch })),
+  );
+  return parts.length === 1 ? parts[0] : parts.flat();
+}
