@@ -1,20 +1,23 @@
 /**
  * How fast does a flush reach PostgreSQL? Writes batches of 10,000 one-minute windows
  * (1,000 series × 10 minutes, real sketches) into a fresh database with the PostgreSQL
- * store's `writeWindows`, and, in the same rounds, with one INSERT per window (the per-row
- * baseline of the earlier designs), with the store's previous text-array statements, and with
- * binary COPY into a staging table; then splits Velocity's own write into its JavaScript and
- * its round trips. Run alone with `npm run bench -- flush`.
+ * store's `writeWindows` (binary COPY first), its fallback (a re-send, and a batch whose last
+ * window is stored already), and, in the same rounds, with the store's previous statement (one
+ * binary `unnest` upsert), with one INSERT per window (each its own transaction, as the earlier
+ * designs did, and all in one transaction) and with binary COPY into an unindexed table; then
+ * splits Velocity's writes into their JavaScript and their round trips. Run alone with
+ * `npm run bench -- flush`.
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { canonicalLabels } from '../src/model/labels.js';
 import { MINUTE_MS } from '../src/model/duration.js';
 import type { Window } from '../src/model/window.js';
-import { int8Array, timestamptzArray } from '../src/store/postgres/postgres-binary.js';
-import { seriesSql } from '../src/store/postgres/postgres-statements.js';
+import { fedBuckets } from '../src/store/dirty-buckets.js';
+import { binaryArray, binaryCopyData, int8Array, timestamptzArray, type BinaryColumn } from '../src/store/postgres/postgres-binary.js';
+import { copyFrom } from '../src/store/postgres/postgres-copy.js';
+import { rollupSql, seriesSql, windowSql } from '../src/store/postgres/postgres-statements.js';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { mulberry32 } from '../test/support/random.js';
 import { fixed, grouped, median, percentile } from './measure.js';
@@ -58,147 +61,57 @@ const COMMAND = 'npm run bench -- flush';
 
 const TABLE = '"public".velocity_windows_1m';
 const COLUMNS = 'series_id, t, count, sum, min, max, last, p50, p95, p99, sketch';
-const REPLACE = `ON CONFLICT (series_id, t) DO UPDATE SET
-  count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-  last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99, sketch = excluded.sketch`;
 
-/** One INSERT per window: what the earlier designs ran, here prepared once and upserting as Velocity does. */
+/** One INSERT per window, as the earlier designs ran it, here prepared once and upserting as Velocity does. */
 const PER_ROW_SQL = `INSERT INTO ${TABLE} AS w (${COLUMNS})
-  VALUES ($1, to_timestamp($2::float8 / 1000), $3, $4, $5, $6, $7, $8, $9, $10, $11) ${REPLACE}`;
+  VALUES ($1, to_timestamp($2::float8 / 1000), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  ON CONFLICT (series_id, t) DO UPDATE SET
+    count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+    last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99, sketch = excluded.sketch`;
 
-/** The store's window statement before binary parameters: text arrays, times as float8 ms. */
-const TEXT_UNNEST_SQL = `INSERT INTO ${TABLE} AS w (${COLUMNS})
-  SELECT u.series_id, to_timestamp(u.t_ms / 1000), u.count, u.sum, u.min, u.max, u.last, u.p50, u.p95, u.p99, u.sketch
-  FROM unnest($1::bigint[], $2::float8[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
-              $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[])
-    AS u (series_id, t_ms, count, sum, min, max, last, p50, p95, p99, sketch) ${REPLACE}`;
+/** A batch's rows with their series ids, in the store's order (series id, then start). */
+type Rows = ReadonlyArray<{ id: number; w: Window }>;
 
-/** The store's previous text encoding of a number array parameter: `{1,2.5,NULL}`. */
-function textNumberArray(values: ReadonlyArray<number | null>): string {
-  let literal = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) literal += ',';
-    const value = values[i];
-    literal += value === null ? 'NULL' : String(value);
-  }
-  return `${literal}}`;
+/** The windows of `rows` as the store's columns: series id, start, count, …, sketch. */
+function columnsOf(rows: Rows): BinaryColumn[] {
+  const float8 = (value: (w: Window) => number | null): BinaryColumn => ({ type: 'float8', values: rows.map((r) => value(r.w)) });
+  return [
+    { type: 'int8', values: rows.map((r) => r.id) },
+    { type: 'timestamptz', values: rows.map((r) => r.w.start) },
+    { type: 'int8', values: rows.map((r) => r.w.count) },
+    float8((w) => w.sum),
+    float8((w) => w.min),
+    float8((w) => w.max),
+    float8((w) => w.last),
+    float8((w) => w.p50),
+    float8((w) => w.p95),
+    float8((w) => w.p99),
+    { type: 'bytea', values: rows.map((r) => r.w.sketch) },
+  ];
 }
 
-/** The store's previous text encoding of a bytea array parameter: `{\\x0aff,NULL}`. */
-function textByteaArray(values: ReadonlyArray<Uint8Array | null>): string {
-  const elements = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const bytes = values[i];
-    elements[i] =
-      bytes === null ? 'NULL' : `\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
-  }
-  return `{${elements.join(',')}}`;
+/** The values of one window for `PER_ROW_SQL`. */
+function perRowValues(id: number, w: Window): unknown[] {
+  const sketch = w.sketch as Uint8Array;
+  const bytes = Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength);
+  return [id, w.start, w.count, w.sum, w.min, w.max, w.last, w.p50, w.p95, w.p99, bytes];
 }
 
-const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
-const TWO_32 = 2 ** 32;
-
-/** The windows as PostgreSQL's binary COPY format, in the order of `rows` (ids resolved). */
-function binaryCopy(rows: ReadonlyArray<{ id: number; w: Window }>): Buffer {
-  let size = 19 + 2;
-  for (const { w } of rows) size += 2 + 11 * 4 + 10 * 8 + (w.sketch?.length ?? 0);
-  const buffer = Buffer.allocUnsafe(size);
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  buffer.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
-  view.setInt32(11, 0);
-  view.setInt32(15, 0);
-  let o = 19;
-  const int8 = (value: number): void => {
-    const high = Math.floor(value / TWO_32);
-    view.setInt32(o, 8);
-    view.setInt32(o + 4, high);
-    view.setUint32(o + 8, value - high * TWO_32);
-    o += 12;
-  };
-  const float8 = (value: number | null): void => {
-    if (value === null) {
-      view.setInt32(o, -1);
-      o += 4;
-    } else {
-      view.setInt32(o, 8);
-      view.setFloat64(o + 4, value);
-      o += 12;
-    }
-  };
-  for (const { id, w } of rows) {
-    view.setInt16(o, 11);
-    o += 2;
-    int8(id);
-    int8((w.start - PG_EPOCH_MS) * 1000);
-    int8(w.count);
-    float8(w.sum);
-    float8(w.min);
-    float8(w.max);
-    float8(w.last);
-    float8(w.p50);
-    float8(w.p95);
-    float8(w.p99);
-    const sketch = w.sketch;
-    if (sketch === null) {
-      view.setInt32(o, -1);
-      o += 4;
-    } else {
-      view.setInt32(o, sketch.length);
-      buffer.set(sketch, o + 4);
-      o += 4 + sketch.length;
-    }
-  }
-  view.setInt16(o, -1);
-  return buffer.subarray(0, o + 2);
-}
-
-/** The part of pg's connection a COPY FROM STDIN needs (not in @types/pg). */
-interface CopyConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-}
-
-/**
- * `COPY … FROM STDIN` of one buffer, as a pg Submittable on pg's own copy-in hooks (the
- * mechanism pg-copy-streams uses), so that this benchmark needs no extra dependency.
- */
-class CopyIn implements pg.Submittable {
-  private error: Error | undefined;
-  constructor(
-    readonly text: string,
-    private readonly data: Buffer,
-    private readonly done: (error?: Error) => void,
-  ) {}
-  submit(connection: pg.Connection): void {
-    (connection as unknown as CopyConnection).query(this.text);
-  }
-  handleCopyInResponse(connection: CopyConnection): void {
-    connection.sendCopyFromChunk(this.data);
-    connection.endCopyFrom();
-  }
-  handleCommandComplete(): void {}
-  handleError(error: Error): void {
-    this.error = error;
-  }
-  handleReadyForQuery(): void {
-    this.done(this.error);
-  }
-}
-
-function copyIn(client: pg.PoolClient, text: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.query(new CopyIn(text, data, (error) => (error === undefined ? resolve() : reject(error))));
-  });
-}
-
-/** Round trips of Velocity's write: wall ms by statement (its first words), as the timing pool saw them. */
+/** Round trips of one of Velocity's writes: wall ms by statement (its first words), as the timing pool saw them. */
 type Phases = Map<string, number>;
 
-/** `INSERT INTO <table>`, `UPDATE <table>`, or the first word of any other statement. */
+/** `INSERT INTO <table>`, `UPDATE <table>`, `COPY <table>`, or the first word of any other statement. */
 function statementName(text: string): string {
   const words = text.trim().split(/\s+/);
-  return words.slice(0, words[0] === 'INSERT' ? 3 : words[0] === 'UPDATE' ? 2 : 1).join(' ');
+  const length = words[0] === 'INSERT' ? 3 : words[0] === 'UPDATE' || words[0] === 'COPY' ? 2 : 1;
+  return words.slice(0, length).join(' ');
+}
+
+/** A case of the rounds: what it runs on a fresh batch, and what is done first, untimed. */
+interface Case {
+  readonly name: string;
+  readonly prepare?: (windows: Window[]) => Promise<void>;
+  readonly run: (windows: Window[]) => Promise<void>;
 }
 
 /** Measures flush throughput; a section saying why when PostgreSQL is unavailable. */
@@ -237,112 +150,67 @@ export async function flushBench(): Promise<BenchSection> {
     const firstMs = performance.now() - firstStarted;
     const idOf = new Map((await store.listSeries()).map((s) => [s.key, s.id]));
     const series = seriesSql('public');
-    const rowsOf = (windows: readonly Window[]) =>
+    const windows1m = windowSql('public', '1m');
+    const rollup = rollupSql('public');
+    const rowsOf = (windows: readonly Window[]): Rows =>
       windows
         .map((w) => ({ id: idOf.get(w.series.key) as number, w }))
         .sort((a, b) => a.id - b.id || a.w.start - b.w.start);
     /** Per series of a batch: id, first and last start. */
-    const spansOf = (rows: ReadonlyArray<{ id: number; w: Window }>) => {
-      const spans = new Map<number, { id: number; w: Window; first: number; last: number }>();
-      for (const row of rows) {
-        const span = spans.get(row.id);
-        if (span === undefined) spans.set(row.id, { ...row, first: row.w.start, last: row.w.start });
-        else span.last = Math.max(span.last, row.w.start);
+    const spansOf = (rows: Rows) => {
+      const spans = new Map<number, { id: number; first: number; last: number }>();
+      for (const { id, w } of rows) {
+        const span = spans.get(id);
+        if (span === undefined) spans.set(id, { id, first: w.start, last: w.start });
+        else span.last = Math.max(span.last, w.start);
       }
       return [...spans.values()];
     };
 
     let lastVelocityBatch: Window[] = [];
-    const velocityPhases: Phases[] = [];
-    /** The COPY alternative's time in PostgreSQL: from its BEGIN to its COMMIT's reply. */
-    const copyRoundTrips: number[] = [];
-    const cases: ReadonlyArray<readonly [string, (windows: Window[]) => Promise<unknown>]> = [
-      [
-        'velocity',
-        async (windows) => {
-          phases = new Map();
-          await store.writeWindows('1m', windows);
-          velocityPhases.push(phases);
-          phases = new Map();
+    /** Velocity's round trips per write, by case. */
+    const phasesOf = new Map<string, Phases[]>();
+    /** `writeWindows('1m', windows)`, its round trips recorded under `name`. */
+    const velocityWrite = async (name: string, windows: Window[]): Promise<void> => {
+      phases = new Map();
+      await store.writeWindows('1m', windows);
+      phasesOf.set(name, [...(phasesOf.get(name) ?? []), phases]);
+      phases = new Map();
+    };
+    /** One prepared INSERT per window on `client`, each awaited. */
+    const perRow = async (client: pg.PoolClient, windows: readonly Window[]): Promise<void> => {
+      for (const w of windows) {
+        await client.query({ name: 'bench-per-row', text: PER_ROW_SQL, values: perRowValues(idOf.get(w.series.key) as number, w) });
+      }
+    };
+    const cases: readonly Case[] = [
+      {
+        name: 'velocity',
+        run: async (windows) => {
+          await velocityWrite('velocity', windows);
           lastVelocityBatch = windows;
         },
-      ],
-      // The batch Velocity just wrote, again: every window replaces its stored row.
-      ['resend', () => store.writeWindows('1m', lastVelocityBatch)],
-      [
-        'perRow',
-        async (windows) => {
-          await inTransaction(pool, 'BEGIN', async (client) => {
-            for (const w of windows) {
-              const sketch = w.sketch as Uint8Array;
-              await client.query({
-                name: 'bench-per-row',
-                text: PER_ROW_SQL,
-                values: [
-                  idOf.get(w.series.key),
-                  w.start,
-                  w.count,
-                  w.sum,
-                  w.min,
-                  w.max,
-                  w.last,
-                  w.p50,
-                  w.p95,
-                  w.p99,
-                  Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength),
-                ],
-              });
-            }
-          });
+      },
+      // The batch Velocity just wrote, again: the COPY fails on its first window, the upsert replaces every row.
+      { name: 'resend', run: () => velocityWrite('resend', lastVelocityBatch) },
+      {
+        // A fresh batch whose last window (in the COPY's order) is stored already: the COPY
+        // inserts 9,999 rows, fails on the last and is undone, then the upsert writes them all.
+        name: 'lastStored',
+        prepare: async (windows) => {
+          const last = rowsOf(windows).at(-1) as { w: Window };
+          await store.writeWindows('1m', [last.w]);
         },
-      ],
-      [
-        'textUnnest',
-        async (windows) => {
+        run: (windows) => velocityWrite('lastStored', windows),
+      },
+      {
+        // The store's write before COPY: the same series UPDATE, one binary unnest upsert, the marks.
+        name: 'unnest',
+        run: async (windows) => {
           const rows = rowsOf(windows);
           const spans = spansOf(rows);
+          const buckets = fedBuckets('1m', windows.map((w) => w.start));
           await inTransaction(pool, 'BEGIN', async (client) => {
-            await client.query({
-              text: series.upsert,
-              values: [
-                spans.map((s) => s.w.series.key),
-                spans.map((s) => s.w.series.metric),
-                spans.map((s) => s.w.series.kind),
-                spans.map((s) => JSON.stringify(canonicalLabels(s.w.series.labels))),
-                spans.map((s) => s.first),
-                spans.map((s) => s.last),
-              ],
-            });
-            await client.query({
-              text: TEXT_UNNEST_SQL,
-              values: [
-                ...[
-                  rows.map((r) => r.id),
-                  rows.map((r) => r.w.start),
-                  rows.map((r) => r.w.count),
-                  rows.map((r) => r.w.sum),
-                  rows.map((r) => r.w.min),
-                  rows.map((r) => r.w.max),
-                  rows.map((r) => r.w.last),
-                  rows.map((r) => r.w.p50),
-                  rows.map((r) => r.w.p95),
-                  rows.map((r) => r.w.p99),
-                ].map(textNumberArray),
-                textByteaArray(rows.map((r) => r.w.sketch)),
-              ],
-            });
-          });
-        },
-      ],
-      [
-        'copy',
-        async (windows) => {
-          const rows = rowsOf(windows);
-          const spans = spansOf(rows);
-          const data = binaryCopy(rows);
-          const started = performance.now();
-          const begin = 'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_staging (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS';
-          await inTransaction(pool, begin, async (client) => {
             await client.query({
               text: series.widen,
               values: [
@@ -351,37 +219,49 @@ export async function flushBench(): Promise<BenchSection> {
                 timestamptzArray(spans.map((s) => s.last)),
               ],
             });
-            await copyIn(client, `COPY bench_staging (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
-            await client.query(`INSERT INTO ${TABLE} AS w (${COLUMNS}) SELECT ${COLUMNS} FROM bench_staging ${REPLACE}`);
+            await client.query({ text: windows1m.upsert, values: columnsOf(rows).map(binaryArray) });
+            await client.query({ text: rollup.mark, values: [buckets.map((b) => b.tier), buckets.map((b) => b.start)] });
           });
-          copyRoundTrips.push(performance.now() - started);
         },
-      ],
-      [
-        'copyFloor',
-        async (windows) => {
-          const data = binaryCopy(rowsOf(windows));
+      },
+      {
+        // Autocommit: every INSERT is its own transaction, and waits for its commit.
+        name: 'perRowAutocommit',
+        run: async (windows) => {
+          const client = await pool.connect();
+          try {
+            await perRow(client, windows);
+          } finally {
+            client.release();
+          }
+        },
+      },
+      { name: 'perRowTransaction', run: (windows) => inTransaction(pool, 'BEGIN', (client) => perRow(client, windows)) },
+      {
+        name: 'copyFloor',
+        run: async (windows) => {
+          const data = binaryCopyData(columnsOf(rowsOf(windows)));
           const begin = 'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_floor (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS';
           await inTransaction(pool, begin, async (client) => {
-            await copyIn(client, `COPY bench_floor (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
+            await copyFrom(client, `COPY bench_floor (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
           });
         },
-      ],
+      },
     ];
 
     // Rounds: every case once per round, in turn, each on its own fresh 10 minutes (the
     // re-send on Velocity's), so a slow phase of the machine falls on all of them.
-    const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+    const times = new Map<string, number[]>(cases.map(({ name }) => [name, []]));
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-      for (const [name, run] of cases) {
+      for (const { name, prepare, run } of cases) {
         const windows = name === 'resend' ? lastVelocityBatch : nextBatch();
+        await prepare?.(windows);
         const started = performance.now();
         await run(windows);
         const elapsed = performance.now() - started;
         if (round >= WARMUP_ROUNDS) (times.get(name) as number[]).push(elapsed);
-        else if (name === 'velocity') velocityPhases.length = 0;
-        else if (name === 'copy') copyRoundTrips.length = 0;
       }
+      if (round < WARMUP_ROUNDS) phasesOf.clear();
     }
     if (T0 + nextMinute * MINUTE_MS > T0 + 24 * 60 * MINUTE_MS) throw new Error('the run left its day');
 
@@ -394,19 +274,26 @@ export async function flushBench(): Promise<BenchSection> {
     if (check[0].n !== expectedRows || check[0].series !== SERIES) {
       throw new Error(`stored ${check[0].n} windows of ${check[0].series} series, expected ${expectedRows} of ${SERIES}`);
     }
+    // Each of Velocity's cases took the path it is named for.
+    const fellBack = (name: string) => (phasesOf.get(name) as Phases[]).map((p) => p.has('ROLLBACK'));
+    if (fellBack('velocity').some(Boolean) || !fellBack('resend').every(Boolean) || !fellBack('lastStored').every(Boolean)) {
+      throw new Error('a write did not take the path its case stands for');
+    }
 
-    const msOf = (name: string) => median(times.get(name) as number[]);
-    const perRowRate = BATCH / (msOf('perRow') / 1000);
+    const rateOf = (name: string) => BATCH / (median(times.get(name) as number[]) / 1000);
+    const autocommitRate = rateOf('perRowAutocommit');
+    const transactionRate = rateOf('perRowTransaction');
     const row = (variant: string, name: string) => {
       const ms = times.get(name) as number[];
-      const rate = BATCH / (median(ms) / 1000);
+      const rate = rateOf(name);
       return {
         variant,
         'windows/s (median)': grouped(rate),
         'ms per batch (median)': fixed(median(ms), 1),
         'ms (min)': fixed(Math.min(...ms), 1),
         'ms (p90)': fixed(percentile(ms, 90), 1),
-        'vs one INSERT per row': `${fixed(rate / perRowRate, 1)}×`,
+        'vs one INSERT per row, each its own transaction': `${fixed(rate / autocommitRate, 1)}×`,
+        'vs one INSERT per row, one transaction': `${fixed(rate / transactionRate, 1)}×`,
       };
     };
     const msRow = (variant: string, ms: readonly number[]) => ({
@@ -415,59 +302,78 @@ export async function flushBench(): Promise<BenchSection> {
       'ms per batch (median)': fixed(median(ms), 1),
       'ms (min)': fixed(Math.min(...ms), 1),
       'ms (p90)': fixed(percentile(ms, 90), 1),
-      'vs one INSERT per row': '',
+      'vs one INSERT per row, each its own transaction': '',
+      'vs one INSERT per row, one transaction': '',
     });
-    const phase = (label: string, key: string) => msRow(label, velocityPhases.map((p) => p.get(key) ?? 0));
+    const roundTrips = (name: string) => (phasesOf.get(name) as Phases[]).map((p) => [...p.values()].reduce((a, b) => a + b, 0));
+    const phase = (name: string, label: string, key: string) =>
+      msRow(label, (phasesOf.get(name) as Phases[]).map((p) => p.get(key) ?? 0));
     const velocityTotals = times.get('velocity') as number[];
-    const roundTripMs = velocityPhases.map((p) => [...p.values()].reduce((a, b) => a + b, 0));
-    const jsMs = velocityPhases.map((_, i) => velocityTotals[i] - roundTripMs[i]);
+    const jsMs = roundTrips('velocity').map((ms, i) => velocityTotals[i] - ms);
     const rows: BenchSection['rows'] = [
-      row('**Velocity: `store.writeWindows(\'1m\', batch)`** (binary `unnest` upsert, series last-seen by id)', 'velocity'),
+      row('**Velocity: `store.writeWindows(\'1m\', batch)`** (binary COPY in a savepoint, series last-seen by id)', 'velocity'),
       msRow('↳ JavaScript: validation, grouping, binary encoding (the rest of the call)', jsMs),
-      phase('↳ round trip: `BEGIN`', 'BEGIN'),
-      phase('↳ round trip: `UPDATE velocity_series` (last seen of the 1,000 series)', 'UPDATE "public".velocity_series'),
-      phase('↳ round trip: `INSERT INTO velocity_windows_1m … unnest(…)` (10,000 windows)', 'INSERT INTO "public".velocity_windows_1m'),
-      phase('↳ round trip: `COMMIT`', 'COMMIT'),
-      msRow('↳ all its round trips (`BEGIN` … `COMMIT`)', roundTripMs),
-      row('Velocity re-sending the batch it just wrote (every window replaces its row)', 'resend'),
-      row('baseline: one prepared INSERT … ON CONFLICT per window, one round trip each, one transaction', 'perRow'),
-      row('before this change: the same statements with text array parameters (series upserted by key and labels)', 'textUnnest'),
-      row('alternative: binary COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT', 'copy'),
-      msRow('↳ its round trips (`BEGIN` … `COMMIT`)', copyRoundTrips),
-      row('floor: binary COPY into an unindexed temporary table (no partitions, no upsert)', 'copyFloor'),
+      phase('velocity', '↳ round trip: `BEGIN`', 'BEGIN'),
+      phase('velocity', '↳ round trip: `UPDATE velocity_series` (last seen of the 1,000 series)', 'UPDATE "public".velocity_series'),
+      phase('velocity', '↳ round trip: `SAVEPOINT`', 'SAVEPOINT'),
+      phase('velocity', '↳ round trip: `COPY velocity_windows_1m … FROM STDIN (FORMAT binary)` (10,000 windows)', `COPY ${TABLE}`),
+      phase('velocity', '↳ round trip: `INSERT INTO velocity_rollup_dirty` (the marks; none here, no hour is claimed)', 'INSERT INTO "public".velocity_rollup_dirty'),
+      phase('velocity', '↳ round trip: `COMMIT`', 'COMMIT'),
+      msRow('↳ all its round trips (`BEGIN` … `COMMIT`)', roundTrips('velocity')),
+      row('Velocity re-sending the batch it just wrote (fallback: COPY fails on the first window, upsert replaces all)', 'resend'),
+      phase('resend', '↳ round trip: the `COPY`, failing (23505)', `COPY ${TABLE}`),
+      phase('resend', '↳ round trip: `ROLLBACK TO SAVEPOINT`', 'ROLLBACK'),
+      phase('resend', '↳ round trip: `INSERT INTO velocity_windows_1m … unnest(…) ON CONFLICT … DO UPDATE`', `INSERT INTO ${TABLE}`),
+      msRow('↳ all its round trips (`BEGIN` … `COMMIT`)', roundTrips('resend')),
+      row('Velocity, a fresh batch whose last window is stored already (fallback, worst case: 9,999 rows copied and undone)', 'lastStored'),
+      phase('lastStored', '↳ round trip: the `COPY`, failing on its last row (23505)', `COPY ${TABLE}`),
+      phase('lastStored', '↳ round trip: `INSERT INTO velocity_windows_1m … unnest(…)`', `INSERT INTO ${TABLE}`),
+      row('before this change: the same transaction with one binary `unnest` upsert instead of the COPY', 'unnest'),
+      row('**baseline (the target\'s): one INSERT … ON CONFLICT per window, each its own transaction (autocommit)**', 'perRowAutocommit'),
+      row('baseline, favourable: one INSERT … ON CONFLICT per window, one round trip each, all in one transaction', 'perRowTransaction'),
+      row('floor: binary COPY into an unindexed temporary table (no partitions, no conflicts)', 'copyFloor'),
     ];
-    const ratio = BATCH / (msOf('velocity') / 1000) / perRowRate;
+    const ratio = rateOf('velocity') / autocommitRate;
+    const favourableRatio = rateOf('velocity') / transactionRate;
     return {
       title: TITLE,
       command: COMMAND,
       rows,
       notes: [
         `Target: Velocity's batched write ≥ ${TARGET_RATIO}× the windows/s of one INSERT per row — measured ` +
-          `${fixed(ratio, 1)}×: ${ratio >= TARGET_RATIO ? 'met' : 'NOT MET'}. Most of Velocity's time is PostgreSQL ` +
-          'inserting 10,000 rows into a partitioned table with two indexes (primary key (series_id, t) and t) under ' +
-          'ON CONFLICT, and the COMMIT\'s WAL flush: the "floor" row is the same bytes COPY\'d into a table with neither.',
+          `${fixed(ratio, 1)}× against one INSERT per window in its own transaction: ${ratio >= TARGET_RATIO ? 'met' : 'NOT MET'}. ` +
+          'The target is judged against that baseline because it is what the earlier designs did: they inserted a row per ' +
+          'metric as it came (CONTRACTS.md: "one insert per row"), each its own statement outside any transaction, so each ' +
+          'row paid a round trip and a commit with its WAL flush. Against the favourable baseline — the same INSERTs ' +
+          `all in one transaction, which none of those designs ran — Velocity's write is ${fixed(favourableRatio, 1)}×, ` +
+          `${favourableRatio >= TARGET_RATIO ? 'also above' : 'below'} ${TARGET_RATIO}×.`,
+        'Velocity\'s write sends the batch with binary `COPY … FROM STDIN` straight into the partitioned table, in a ' +
+          'savepoint of its transaction. COPY cannot replace a stored row: when a window is stored already (a batch ' +
+          're-sent after a commit whose reply was lost, a roll-up rewriting its bucket) the COPY fails with a unique ' +
+          'violation, the transaction rolls back to the savepoint and writes the batch with the upsert it used before ' +
+          '(`INSERT … SELECT * FROM unnest($1::bigint[], …, $11::bytea[]) ON CONFLICT (series_id, t) DO UPDATE`, binary ' +
+          'array parameters), which replaces them. The re-send fails on its first row, so it costs about the upsert plus ' +
+          'sending the COPY\'s data; a batch whose last row is stored already is the worst case, a whole COPY undone.',
         `Each batch: ${grouped(SERIES)} series (\`GET /route/<n>\`, status class 2xx) × ${MINUTES_PER_BATCH} minutes = ` +
           `${grouped(BATCH)} windows, each a real sketch of 50–200 lognormal latencies (median ${histogramMedian(sketchBytes)} B ` +
           `encoded), drawn from ${POOL_PER_SERIES} per series; mulberry32 seed ${SEED}. Every case writes fresh minutes ` +
-          'of the same series into the same table (new rows), except the re-send, which rewrites the batch Velocity just wrote.',
+          'of the same series into the same table (new rows), except the re-send, which rewrites the batch Velocity just ' +
+          'wrote, and the worst case, whose last window was written (untimed) just before.',
         `Timing: ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up round; in each round every case runs once, in turn, ` +
           'wall time from the call to its end (for Velocity, `writeWindows` including validation and its transaction). ' +
+          'Both baselines write the whole 10,000 windows of their batch every round. ' +
           `The series were registered by a first write before the rounds (${fixed(firstMs, 1)} ms for ` +
           `${grouped(BATCH)} windows of ${grouped(SERIES)} new series, partition of the day included).`,
         'Velocity\'s round-trip rows are the wall time of each statement as a pool wrapper saw it (sending, server, ' +
-          'reply); the JavaScript row is the rest of the call. The store\'s SQL, both ways: one UPDATE of the ' +
-          'series\' last seen by id (binary `bigint[]`/`timestamptz[]`), one `INSERT … SELECT * FROM unnest($1::bigint[], ' +
-          '$2::timestamptz[], …, $11::bytea[]) ON CONFLICT (series_id, t) DO UPDATE` with every array a binary parameter.',
-        'The baseline prepares its INSERT once (a named statement) and sends each window\'s 11 values, awaiting each ' +
-          'reply, in one transaction; it knows the series ids beforehand and does no series bookkeeping, which favours it.',
-        '"Before this change" replays the store\'s previous statements: the series upserted by key with their labels as ' +
-          'JSON on every flush, and the windows as text array literals (`{1,2.5,NULL}`, sketches hex-escaped) with times ' +
-          'as float8 milliseconds through to_timestamp.',
-        'The COPY alternative does Velocity\'s series UPDATE, then `COPY … FROM STDIN (FORMAT binary)` into a temporary ' +
-          'table (created once per connection, ON COMMIT DELETE ROWS), then one INSERT … SELECT … ON CONFLICT into the ' +
-          'windows table, in one transaction — the way to combine COPY with replace-on-conflict. It is sent through pg\'s ' +
-          'own copy-in hooks, so no extra dependency is involved. Like the per-row and text variants it is handed the ' +
-          'series ids and skips Velocity\'s validation and grouping: compare the round-trip rows for the database side.',
+          'reply); the JavaScript row is the rest of the call. Both statements around the windows are as before: one ' +
+          'UPDATE of the series\' last seen by id (binary `bigint[]`/`timestamptz[]`), and one INSERT marking the rolled ' +
+          'buckets dirty when a roll-up has claimed them.',
+        'The baselines prepare their INSERT once per connection (a named statement) and send each window\'s 11 values, ' +
+          'awaiting each reply: the target\'s in autocommit (every INSERT commits), the favourable one between one BEGIN ' +
+          'and one COMMIT. They, and "before this change", are handed the series ids and skip Velocity\'s validation and ' +
+          'grouping, which favours them; compare the round-trip rows for the database side.',
+        'The floor is the same bytes COPY\'d into a temporary table with no index, no partitions and no WAL: what ' +
+          'inserting 10,000 rows into a partitioned table with two indexes (primary key (series_id, t) and t) adds to it.',
         `Database: ${db.server}; a fresh database, dropped afterwards.`,
       ],
     };

@@ -2,7 +2,8 @@
  * A hello-world server for the HTTP overhead benchmark, run as a child process:
  * `node --import tsx bench/hello-server.ts <node|express|fastify|hono> <with|without>`.
  * It answers `GET /hello/:id` with a short text body, recorded by Velocity (memory store) when
- * `with`, and prints `listening <port>` once it accepts connections.
+ * `with`, and prints `listening <port>` once it accepts connections. Each line it reads on
+ * stdin is answered with `cpu <µs>`: the user + system CPU time the process has used so far.
  * @module
  */
 import { createServer, type RequestListener } from 'node:http';
@@ -18,8 +19,14 @@ import { withVelocity } from '../src/adapters/node.js';
 import { createVelocity } from '../src/velocity.js';
 
 const [framework, variant] = process.argv.slice(2);
-const velocity = variant === 'with' ? createVelocity({ database: 'memory', handleSignals: false, log: () => {} }) : null;
+const velocity =
+  variant === 'with' ? createVelocity({ database: 'memory', collect: false, handleSignals: false, log: () => {} }) : null;
 const announce = (port: number): void => void process.stdout.write(`listening ${port}\n`);
+
+process.stdin.on('data', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`cpu ${user + system}\n`);
+});
 
 async function start(): Promise<void> {
   switch (framework) {

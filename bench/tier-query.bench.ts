@@ -31,8 +31,8 @@ const HOURLY_DAYS = 31;
 const DAILY_DAYS = 366;
 /** Merged windows per route and class to draw hours and days from. */
 const POOL = 6;
-const SAMPLES = 15;
-const WARMUP = 3;
+const SAMPLES = 9;
+const WARMUP = 2;
 const DASHBOARD_TARGET_MS = 100;
 const YEAR_TARGET_MS = 20;
 const QUERY_ROUTE = 42;

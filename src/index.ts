@@ -21,7 +21,7 @@ export { parseDuration, formatDuration } from './model/duration.js';
 export { parseTime } from './model/time.js';
 export type { Labels } from './model/labels.js';
 export type { Window, WindowValues, StoredWindow, Tier, WindowKind, SeriesDescriptor } from './model/window.js';
-export type { Store, SeriesRecord, ReadWindowsOptions } from './store/store.js';
+export type { Store, SeriesRecord, ReadWindowsOptions, PlatformAggregate } from './store/store.js';
 export {
   openStore,
   describeDatabase,
@@ -32,7 +32,7 @@ export {
 export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { HistoryResult, HistoryPoint } from './query/history.js';
-export type { RouteMetrics, OperationMetrics, TimeRange } from './query/contract-b.js';
+export type { RouteMetrics, OperationMetrics, TimeRange, AdminMetrics } from './query/contract-b.js';
 export type { LiveSnapshot, LiveRoute, LiveStats } from './query/live.js';
 export type { SystemHistoryResult, SystemHistoryPoint } from './query/system-history.js';
 export type { NetworkHistoryResult, NetworkWindowView, NetworkFlowView } from './query/network-history.js';

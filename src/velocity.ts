@@ -18,9 +18,11 @@ import { pruneStore, type RetentionResult } from './pipeline/retention.js';
 import { ROLLUP_INTERVAL_MS, runRollup, type RollupResult } from './pipeline/rollup.js';
 import { StoreStartup } from './pipeline/store-startup.js';
 import {
+  adminMetrics,
   operationMetrics,
   resolveRange,
   routeMetrics,
+  type AdminMetrics,
   type OperationMetrics,
   type RouteMetrics,
   type TimeRange,
@@ -315,25 +317,42 @@ export class Velocity {
 
   /**
    * Contract B: per-route totals (`total_requests`, `successful`, `failed` = 5xx or timeout,
-   * durations, `last_request_at` to the minute) over `timeRange` (default the last 24 h),
-   * from the stored windows, busiest first. Rejects with STORE_UNAVAILABLE while the store
-   * is not ready.
+   * durations, `last_request_at` to the minute while the minutes are kept) over
+   * `timeRange` (default the last 24 h), from the stored windows, busiest
+   * first. A range reaching back past the 1-minute retention is read from hourly or daily
+   * windows and widened to their whole hours or days (`period_start`, `period_end` say so).
+   * Rejects with STORE_UNAVAILABLE while the store is not ready.
    */
   async getRouteMetrics(route?: string, method?: string, timeRange?: TimeRange): Promise<RouteMetrics[]> {
-    const range = resolveRange(timeRange, this.clock());
+    const range = resolveRange(timeRange, this.clock(), tierRetention(this.config));
     await this.storeAvailable();
     return routeMetrics(this.store, { route, method }, range);
   }
 
   /**
    * Contract B: per-operation totals (`total_executions`, `successful`, `failed`, durations,
-   * `last_execution_at` to the minute) over `timeRange` (default the last 24 h), from the
-   * stored windows, busiest first. Rejects with STORE_UNAVAILABLE while the store is not ready.
+   * `last_execution_at`) over `timeRange` (default the last 24 h), from the stored windows,
+   * busiest first, read as `getRouteMetrics` reads routes. Rejects with
+   * STORE_UNAVAILABLE while the store is not ready.
    */
   async getOperationMetrics(operation?: string, timeRange?: TimeRange): Promise<OperationMetrics[]> {
-    const range = resolveRange(timeRange, this.clock());
+    const range = resolveRange(timeRange, this.clock(), tierRetention(this.config));
     await this.storeAvailable();
     return operationMetrics(this.store, { operation }, range);
+  }
+
+  /**
+   * Contract B's `GET /api/admin/metrics`: `getRouteMetrics(route, method)` and
+   * `getOperationMetrics(operation)` over one `timeRange`, with the period both cover.
+   * Rejects with STORE_UNAVAILABLE while the store is not ready.
+   */
+  async getAdminMetrics(
+    filter: { route?: string; method?: string; operation?: string } = {},
+    timeRange?: TimeRange,
+  ): Promise<AdminMetrics> {
+    const range = resolveRange(timeRange, this.clock(), tierRetention(this.config));
+    await this.storeAvailable();
+    return adminMetrics(this.store, filter, range);
   }
 
   /**

@@ -66,6 +66,10 @@ export const pruneCommand: Command = {
           `velocity: deleted ${plural(step.deleted, `${step.tier} window`)} older than ` +
             `${new Date(step.cutoffMs).toISOString()} (retention ${formatDuration(retentionOf(config, step.tier))}) from ${where}\n`,
         );
+        if (step.platformRows > 0) {
+          const table = step.tier === '1h' ? 'ops_metrics_hourly' : 'ops_metrics_daily';
+          process.stdout.write(`velocity: deleted ${plural(step.platformRows, `${table} row`)} with them\n`);
+        }
       }
     } finally {
       await store.close();

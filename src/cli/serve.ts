@@ -124,14 +124,19 @@ export async function serveUntilSignal(velocity: Velocity, server: RunningServer
 /** `velocity serve`. */
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Serve the HTTP API (/api/v1/history, /api/v1/live, /api/v1/series, /healthz, /ops/metrics) over a store, recording the server\'s own requests.',
+  summary: 'Serve the HTTP API over a store, recording the server\'s own requests and the host\'s health.',
   flags: [
     PORT_FLAG,
     HOST_FLAG,
     DB_FLAG,
     { name: 'token', value: 'TOKEN', env: 'VELOCITY_API_TOKEN', help: 'require "Authorization: Bearer TOKEN" (not on /healthz)' },
   ],
-  notes: ['Stops on SIGINT (Ctrl-C) or SIGTERM after writing every window it holds.'],
+  notes: [
+    'Endpoints: GET /api/v1/history (also ?metric=system), /api/v1/live, /api/v1/series, /healthz, /metrics/history, ' +
+      '/metrics/live, /api/admin/metrics, /ops/metrics, /ops/metrics/history; POST /api/v1/ingest (see docs/api.md).',
+    'Ingest needs --token (or VELOCITY_INGEST=open): without a token it answers 403.',
+    'Stops on SIGINT (Ctrl-C) or SIGTERM after writing every window it holds.',
+  ],
   async run(flags) {
     const listen = listenSettings(flags);
     const options = { database: stringFlag(flags, 'db'), apiToken: stringFlag(flags, 'token') };

@@ -1,7 +1,9 @@
 /**
  * The HTTP API as one Web-standard handler: `/api/v1/history`, `/api/v1/live`,
  * `/api/v1/series`, `/healthz`, contract A's `/ops/metrics` and `/ops/metrics/history`, contract
- * E's `/metrics/history` and `/metrics/live`, and `POST /api/v1/ingest` (ingest.ts). Every bad parameter is a 400 whose JSON body names it.
+ * B's `/api/admin/metrics` (admin-metrics.ts), contract E's `/metrics/history` and
+ * `/metrics/live`, and `POST /api/v1/ingest` (ingest.ts). Every bad parameter is a 400 whose
+ * JSON body names it.
  * @module
  */
 import { HTTP_DURATION_METRIC } from '../collect/http.js';
@@ -10,6 +12,7 @@ import { formatTime } from '../model/time.js';
 import { MAX_LIMIT, parseHistoryMetric } from '../query/params.js';
 import type { SeriesRecord } from '../store/store.js';
 import type { Velocity } from '../velocity.js';
+import { ADMIN_METRICS_PATH, adminMetricsResponse } from './admin-metrics.js';
 import { hasBearerToken } from './auth.js';
 import { INGEST_PATH, createIngestHandler } from './ingest.js';
 import { jsonResponse as json } from './json-response.js';
@@ -83,6 +86,7 @@ export function createApiHandler(velocity: Velocity): ApiHandler {
     ['/metrics/live', async () => json(velocity.networkLive(), 200, { 'cache-control': 'no-store' })],
     ['/api/v1/live', async () => json(velocity.live())],
     ['/api/v1/series', async () => json(summariseSeries(await velocity.series()))],
+    [ADMIN_METRICS_PATH, async (_req, url) => adminMetricsResponse(velocity, url)],
     [
       '/healthz',
       async () => {

@@ -3,7 +3,8 @@
  * settings, roll-up progress); the job that carries the plan out is separate, so edge cases
  * test with a fixed clock. Detail is deleted only once it has been rolled up: the 1m cutoff
  * never passes the 1h watermark nor the earliest dirty hour, the 1h cutoff never passes the
- * 1d watermark nor the earliest dirty day.
+ * 1d watermark nor the earliest dirty day. Contract C's platform rows of 1h and 1d follow their
+ * tier: they are deleted with its windows, by the same cutoff.
  * @module
  */
 import type { RollupTier } from '../model/rollup.js';
@@ -62,14 +63,19 @@ export async function readRollupProgress(store: Store): Promise<RollupProgress> 
   };
 }
 
-/** What a retention run deleted, per tier. */
-export type RetentionResult = Array<RetentionStep & { readonly deleted: number }>;
+/**
+ * What a retention run deleted, per tier: `deleted` windows and `platformRows` rows of
+ * contract C's `ops_metrics_hourly` (1h) or `ops_metrics_daily` (1d); 1m has none.
+ */
+export type RetentionResult = Array<RetentionStep & { readonly deleted: number; readonly platformRows: number }>;
 
 /** Carries out a retention plan against a store, in short batches. */
 export async function runRetention(store: Store, plan: readonly RetentionStep[]): Promise<RetentionResult> {
   const result: RetentionResult = [];
   for (const step of plan) {
-    result.push({ ...step, deleted: await store.deleteWindowsBefore(step.tier, step.cutoffMs) });
+    const deleted = await store.deleteWindowsBefore(step.tier, step.cutoffMs);
+    const platformRows = step.tier === '1m' ? 0 : await store.deletePlatformAggregatesBefore(step.tier, step.cutoffMs);
+    result.push({ ...step, deleted, platformRows });
   }
   return result;
 }

@@ -9,7 +9,9 @@
  * roll one bucket at a time, in chunks of series: the dirty buckets, then the new ones from
  * the watermark on, skipping empty stretches and moving the watermark past each bucket once
  * its windows are written. Writes are idempotent upserts keyed by (series, bucket), so
- * rolling a bucket again replaces what an earlier roll wrote.
+ * rolling a bucket again replaces what an earlier roll wrote. Right after a bucket's windows,
+ * contract C's per-platform rows of the bucket are computed from them and upserted, keyed by
+ * (bucket, platform): rolling a bucket again computes them again.
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -19,6 +21,7 @@ import { ROLLUP_SOURCE, ROLLUP_TIERS, rollupSeries, type RollupTier } from '../m
 import { bucketStart } from '../model/time.js';
 import { TIER_MS, type SeriesDescriptor, type StoredWindow, type Window } from '../model/window.js';
 import type { DirtyBucket, SeriesRecord, Store } from '../store/store.js';
+import { PlatformAggregator } from './platform-aggregates.js';
 
 /**
  * How long after a bucket ends it is first rolled: windows are sealed at each minute and
@@ -135,9 +138,10 @@ export type RollupResult = TierRollupResult[];
 /**
  * Carries out `plan`: claims its new buckets, rolls its dirty buckets again (clearing each
  * mark unless it was marked again meanwhile), rolls the new buckets that hold windows, one at
- * a time, moving the watermark past each, and clears the expired marks.
+ * a time, moving the watermark past each, and clears the expired marks. Each rolled bucket's
+ * platform rows are upserted with `computed_at` = `nowMs`.
  */
-export async function executeRollup(store: Store, plan: RollupPlan): Promise<TierRollupResult> {
+export async function executeRollup(store: Store, plan: RollupPlan, nowMs: number): Promise<TierRollupResult> {
   const { tier } = plan;
   const width = TIER_MS[tier];
   const hasWork = plan.to > plan.from || plan.dirty.length > 0;
@@ -148,7 +152,7 @@ export async function executeRollup(store: Store, plan: RollupPlan): Promise<Tie
   let windows = 0;
   const rolled = new Set<number>();
   for (const bucket of plan.dirty) {
-    windows += await rollBucket(store, tier, bucket.start, series);
+    windows += await rollBucket(store, tier, bucket.start, series, nowMs);
     await store.clearDirtyBucket(bucket);
     rolled.add(bucket.start);
     buckets++;
@@ -159,7 +163,7 @@ export async function executeRollup(store: Store, plan: RollupPlan): Promise<Tie
     if (next === null || next >= plan.to) break;
     const start = bucketStart(next, width);
     if (!rolled.has(start)) {
-      windows += await rollBucket(store, tier, start, series);
+      windows += await rollBucket(store, tier, start, series, nowMs);
       buckets++;
     }
     cursor = start + width;
@@ -175,7 +179,7 @@ export async function runRollup(store: Store, nowMs: number, settings: RollupSet
   const result: RollupResult = [];
   for (const tier of ROLLUP_TIERS) {
     const plan = planRollup(tier, nowMs, await readRollupInputs(store, tier), settings);
-    result.push(await executeRollup(store, plan));
+    result.push(await executeRollup(store, plan, nowMs));
   }
   return result;
 }
@@ -188,10 +192,17 @@ interface Group {
 
 /**
  * Rolls the bucket of `tier` starting at `start`: reads the source windows of the series
- * active in it, chunk by chunk, merges them per rolled series and writes the results.
- * Returns how many windows it wrote.
+ * active in it, chunk by chunk, merges them per rolled series and writes the results, then
+ * upserts the bucket's platform rows computed from them at `nowMs`. Returns how many windows
+ * it wrote.
  */
-async function rollBucket(store: Store, tier: RollupTier, start: number, series: readonly SeriesRecord[]): Promise<number> {
+async function rollBucket(
+  store: Store,
+  tier: RollupTier,
+  start: number,
+  series: readonly SeriesRecord[],
+  nowMs: number,
+): Promise<number> {
   const end = start + TIER_MS[tier];
   const source = ROLLUP_SOURCE[tier];
   const groups = new Map<string, Group>();
@@ -204,6 +215,7 @@ async function rollBucket(store: Store, tier: RollupTier, start: number, series:
     else group.ids.push(s.id);
   }
   const seriesPerChunk = Math.max(1, Math.floor(ROLLUP_CHUNK_WINDOWS / (TIER_MS[tier] / TIER_MS[source])));
+  const platforms = new PlatformAggregator(start);
   let written = 0;
   let chunk: Group[] = [];
   let chunkSeries = 0;
@@ -211,17 +223,29 @@ async function rollBucket(store: Store, tier: RollupTier, start: number, series:
     chunk.push(group);
     chunkSeries += group.ids.length;
     if (chunkSeries >= seriesPerChunk) {
-      written += await rollChunk(store, tier, start, end, chunk);
+      written += await rollChunk(store, tier, start, end, chunk, platforms);
       chunk = [];
       chunkSeries = 0;
     }
   }
-  if (chunk.length > 0) written += await rollChunk(store, tier, start, end, chunk);
+  if (chunk.length > 0) written += await rollChunk(store, tier, start, end, chunk, platforms);
+  const rows = platforms.rows(nowMs);
+  if (rows.length > 0) await store.writePlatformAggregates(tier, rows);
   return written;
 }
 
-/** Reads, merges and writes the windows of `groups` in [start, end); returns the windows written. */
-async function rollChunk(store: Store, tier: RollupTier, start: number, end: number, groups: readonly Group[]): Promise<number> {
+/**
+ * Reads, merges and writes the windows of `groups` in [start, end), and adds them to
+ * `platforms`; returns the windows written.
+ */
+async function rollChunk(
+  store: Store,
+  tier: RollupTier,
+  start: number,
+  end: number,
+  groups: readonly Group[],
+  platforms: PlatformAggregator,
+): Promise<number> {
   const groupOf = new Map<number, Group>();
   for (const group of groups) for (const id of group.ids) groupOf.set(id, group);
   const read = await store.readWindows(ROLLUP_SOURCE[tier], [...groupOf.keys()], start, end);
@@ -237,6 +261,7 @@ async function rollChunk(store: Store, tier: RollupTier, start: number, end: num
     rolled.push({ series: group.series, ...mergeWindows(group.series.kind, windows, start) });
   }
   if (rolled.length > 0) await store.writeWindows(tier, rolled);
+  platforms.add(rolled);
   // SQLite and memory stores answer synchronously: let the host's I/O in between chunks.
   await nextTurn();
   return rolled.length;

@@ -21,7 +21,7 @@ import {
   type HistoryPoint,
   type PointSink,
 } from './points.js';
-import { readAcrossTiers } from './tier-read.js';
+import { readForPoints } from './sketch-read.js';
 
 export type { HistoryColumns, HistoryPoint, StatusCounts } from './points.js';
 
@@ -70,14 +70,9 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
   const series = matchSeries(await store.listSeries(HTTP_DURATION_METRIC), query.filters);
   const classOf = new Map<number, number>();
   for (const s of series) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
-  const windows = await readAcrossTiers(
-    store,
-    query.tier,
-    series.map((s) => s.id),
-    query.start,
-    query.end,
-    true,
-  );
+  const groupOf = query.groupBy.length === 0 ? null : groupIndexOf(series, query.groupBy);
+  const ids = series.map((s) => s.id);
+  const windows = await readForPoints(store, query, ids, groupOf, query.groupBy.length > 0 && query.order === 'p95');
   const head = {
     start: formatTime(query.start),
     end: formatTime(query.end),
@@ -122,11 +117,10 @@ function buildGroups(
   const groups = new Map<string, GroupWindows>();
   const groupOf = new Map<number, GroupWindows>();
   for (const s of series) {
-    const values = query.groupBy.map((label) => s.labels[label] ?? null);
-    const key = JSON.stringify(values);
+    const key = groupKey(s, query.groupBy);
     let group = groups.get(key);
     if (group === undefined) {
-      const labels = Object.fromEntries(query.groupBy.map((label, i) => [label, values[i]]));
+      const labels = Object.fromEntries(query.groupBy.map((label) => [label, s.labels[label] ?? null]));
       group = { labels, windows: [], count: 0, p95: null };
       groups.set(key, group);
     }
@@ -151,6 +145,27 @@ function buildGroups(
     ...(query.order === 'p95' ? { p95_ms: round(group.p95, 3) } : {}),
     [query.format]: buildPoints(group.windows, classOf, query.start, query.end, query.stepMs, sinkFor(query)),
   }));
+}
+
+/** Each series' group, numbered by the first series of each distinct combination of `labels`' values. */
+function groupIndexOf(series: readonly SeriesRecord[], labels: readonly string[]): Map<number, number> {
+  const numbers = new Map<string, number>();
+  const groupOf = new Map<number, number>();
+  for (const s of series) {
+    const key = groupKey(s, labels);
+    let n = numbers.get(key);
+    if (n === undefined) {
+      n = numbers.size;
+      numbers.set(key, n);
+    }
+    groupOf.set(s.id, n);
+  }
+  return groupOf;
+}
+
+/** The values of `labels` on `series`, as one string (a missing label is null). */
+function groupKey(series: SeriesRecord, labels: readonly string[]): string {
+  return JSON.stringify(labels.map((label) => series.labels[label] ?? null));
 }
 
 /** The p95 of all `windows` together, from their merged sketches. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { StoredWindow, Tier } from '../model/window.js';
-import type { Store } from '../store/store.js';
+import type { ReadWindowsOptions, Store } from '../store/store.js';
 
 /** One tier's share of a range: read `tier` over [from, to). */
 export interface TierSegment {
@@ -48,6 +48,33 @@ export async function readWatermarks(store: Store, tier: Tier): Promise<Record<'
   };
 }
 
+/** The segments that cover [start, end) from `tier` stitched with finer tiers, by the store's watermarks now. */
+export async function planRead(store: Store, tier: Tier, start: number, end: number): Promise<TierSegment[]> {
+  return planSegments(tier, start, end, await readWatermarks(store, tier));
+}
+
+/**
+ * The windows of series `ids` in `segments`, ordered by start. `options.starts` (ascending)
+ * limits each segment to the starts that fall in it.
+ */
+export async function readSegments(
+  store: Store,
+  segments: readonly TierSegment[],
+  ids: readonly number[],
+  options: ReadWindowsOptions,
+): Promise<StoredWindow[]> {
+  if (ids.length === 0) return [];
+  const { starts } = options;
+  const parts = await Promise.all(
+    segments.map((s) => {
+      const inSegment = starts?.filter((t) => t >= s.from && t < s.to);
+      if (inSegment !== undefined && inSegment.length === 0) return [];
+      return store.readWindows(s.tier, ids, s.from, s.to, { ...options, starts: inSegment });
+    }),
+  );
+  return parts.length === 1 ? parts[0] : parts.flat();
+}
+
 /** The windows of series `ids` over [start, end), from `tier` stitched with finer tiers, ordered by start. */
 export async function readAcrossTiers(
   store: Store,
@@ -55,12 +82,8 @@ export async function readAcrossTiers(
   ids: readonly number[],
   start: number,
   end: number,
-  withSketch: boolean,
+  options: ReadWindowsOptions = {},
 ): Promise<StoredWindow[]> {
   if (ids.length === 0) return [];
-  const segments = planSegments(tier, start, end, await readWatermarks(store, tier));
-  const parts = await Promise.all(
-    segments.map((s) => store.readWindows(s.tier, ids, s.from, s.to, { withSketch })),
-  );
-  return parts.length === 1 ? parts[0] : parts.flat();
+  return readSegments(store, await planRead(store, tier, start, end), ids, options);
 }

@@ -24,6 +24,11 @@ export interface SeriesRecord {
 export interface ReadWindowsOptions {
   /** Also return each distribution window's encoded sketch (default true). */
   readonly withSketch?: boolean;
+  /**
+   * Only the windows whose start is one of these (epoch ms, within [fromMs, toMs)): how a
+   * query fetches the sketches of just the buckets it has to merge. Default: every start.
+   */
+  readonly starts?: readonly number[];
 }
 
 /**
@@ -39,6 +44,34 @@ export interface DirtyBucket {
    * bucket only while this is still its mark, so a bucket marked again meanwhile stays dirty.
    */
   readonly mark: number;
+}
+
+/**
+ * Contract C's pre-aggregate of one `platform` label value over one bucket of a rolled tier
+ * (a row of `ops_metrics_hourly` or `ops_metrics_daily`), computed by the roll-up from the
+ * bucket's rolled windows (see `pipeline/platform-aggregates.ts` for what counts as what).
+ */
+export interface PlatformAggregate {
+  /** The bucket's start, epoch ms: a whole UTC hour (1h) or a UTC midnight (1d). */
+  readonly bucketStart: number;
+  readonly platform: string;
+  /** Requests and operation executions in the bucket. */
+  readonly requestCount: number;
+  readonly successCount: number;
+  /** Every one that did not succeed: `requestCount − successCount`. */
+  readonly errorCount: number;
+  /** The errors classed 4xx, 5xx and timeout; an error may be in none of them (unclassed). */
+  readonly error4xxCount: number;
+  readonly error5xxCount: number;
+  readonly timeoutCount: number;
+  /** Mean duration in ms; null without requests. */
+  readonly avgLatencyMs: number | null;
+  /** p99 in ms of the merged sketches of the bucket; null without requests or sketches. */
+  readonly p99LatencyMs: number | null;
+  /** `errorCount / requestCount × 100`, 0–100; 0 without requests. */
+  readonly errorRate: number;
+  /** When the row was computed, epoch ms. */
+  readonly computedAt: number;
 }
 
 /**
@@ -147,6 +180,21 @@ export interface Store {
    * marked again since it was listed stays dirty. Resolves whether it cleared the mark.
    */
   clearDirtyBucket(bucket: DirtyBucket): Promise<boolean>;
+
+  /**
+   * Upserts contract C's rows of rolled tier `tier` (`ops_metrics_hourly` for 1h,
+   * `ops_metrics_daily` for 1d), keyed by (bucketStart, platform): a row whose key is stored
+   * replaces it, so recomputing a bucket is idempotent. All rows or, on error, none; of two
+   * rows with one key in a batch the later wins. Rejects with INVALID_PARAMETER, writing
+   * nothing, unless every row is well formed (`validatePlatformAggregates`).
+   */
+  writePlatformAggregates(tier: RollupTier, rows: readonly PlatformAggregate[]): Promise<void>;
+
+  /** The rows of `tier` whose bucket starts in [fromMs, toMs), ordered by bucket, then platform. */
+  readPlatformAggregates(tier: RollupTier, fromMs: number, toMs: number): Promise<PlatformAggregate[]>;
+
+  /** Deletes the rows of `tier` whose bucket starts before `cutoffMs`; returns how many. */
+  deletePlatformAggregatesBefore(tier: RollupTier, cutoffMs: number): Promise<number>;
 
   /** One cheap round trip; rejects when the store cannot be reached. */
   ping(): Promise<void>;

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../src/model/duration.js';
 import type { RollupTier } from '../../src/model/rollup.js';
 import type { StoredWindow, Tier, Window } from '../../src/model/window.js';
-import type { DirtyBucket, Store } from '../../src/store/store.js';
+import type { DirtyBucket, PlatformAggregate, Store } from '../../src/store/store.js';
 import { T0, makeWindow, minute, type WindowSpec } from '../support/windows.js';
 
 /** How to run the suite against one store. */
@@ -79,6 +79,25 @@ async function writeAndExpect(store: Store, windows: Window[]): Promise<StoredWi
 /** The dirty buckets of `tier` as [start offset from T0 in hours, mark]: the mark only to compare. */
 async function dirtyHours(store: Store, tier: RollupTier, limit = 100): Promise<number[]> {
   return (await store.listDirtyBuckets(tier, limit)).map((b) => (b.start - T0) / HOUR_MS);
+}
+
+/** A well-formed contract C row of `platform` at `bucketStart`, with `overrides`. */
+function platformRow(bucketStart: number, platform: string, overrides: Partial<PlatformAggregate> = {}): PlatformAggregate {
+  return {
+    bucketStart,
+    platform,
+    requestCount: 40,
+    successCount: 31,
+    errorCount: 9,
+    error4xxCount: 2,
+    error5xxCount: 4,
+    timeoutCount: 1,
+    avgLatencyMs: 123.456789012345,
+    p99LatencyMs: 987.654321,
+    errorRate: 22.5,
+    computedAt: T0 + 3 * DAY_MS + 123,
+    ...overrides,
+  };
 }
 
 /** Asserts that `promise` rejects with a VelocityError of `code`. */
@@ -312,6 +331,21 @@ const cases: Record<string, Case> = {
       expected.map((w) => ({ ...w, sketch: null })),
     );
     assert.deepEqual(await readAll(store, { withSketch: true }), expected);
+  },
+
+  'reads only the windows at the given starts, with their sketches': async (store) => {
+    const windows = [0, 1, 2, 3].flatMap((m) => [
+      makeWindow({ start: minute(m) }),
+      makeWindow({ start: minute(m), labels: labelsA }),
+    ]);
+    const expected = await writeAndExpect(store, windows);
+    const ids = [...new Set(expected.map((w) => w.seriesId))];
+    const at = await store.readWindows('1m', ids, minute(0), minute(4), { starts: [minute(1), minute(3), minute(7)] });
+    assert.deepEqual(at, expected.filter((w) => w.start === minute(1) || w.start === minute(3)));
+    assert.ok(at.every((w) => w.sketch !== null));
+    assert.deepEqual(await store.readWindows('1m', ids, minute(0), minute(4), { starts: [] }), []);
+    const withoutSketch = await store.readWindows('1m', ids, minute(0), minute(2), { starts: [minute(1)], withSketch: false });
+    assert.deepEqual(withoutSketch, expected.filter((w) => w.start === minute(1)).map((w) => ({ ...w, sketch: null })));
   },
 
   'an empty list of series ids reads nothing': async (store) => {
@@ -588,6 +622,74 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await store.listDirtyBuckets('1h', 10), [third]);
   },
 
+  'upserts platform aggregates by (bucket, platform) and reads them back exactly, per tier': async (store) => {
+    const hourly = [
+      platformRow(T0 + HOUR_MS, 'stripe'),
+      platformRow(T0, 'stripe', { avgLatencyMs: null, p99LatencyMs: null, requestCount: 0, successCount: 0, errorCount: 0, error4xxCount: 0, error5xxCount: 0, timeoutCount: 0, errorRate: 0 }),
+      platformRow(T0, 'openai', { errorRate: 100 / 3 }),
+    ];
+    await store.writePlatformAggregates('1h', hourly);
+    const all = async (tier: RollupTier) => store.readPlatformAggregates(tier, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    assert.deepEqual(await all('1h'), [hourly[2], hourly[1], hourly[0]], 'by bucket, then platform');
+    assert.deepEqual(await all('1d'), [], '1d rows are kept apart');
+
+    const recomputed = platformRow(T0, 'stripe', { requestCount: 41, successCount: 32, computedAt: T0 + 4 * DAY_MS });
+    await store.writePlatformAggregates('1h', [platformRow(T0, 'stripe', { requestCount: 99, successCount: 90 }), recomputed]);
+    assert.deepEqual(await all('1h'), [hourly[2], recomputed, hourly[0]], 'the key is replaced, by the later row of the batch');
+
+    const daily = [platformRow(T0, 'stripe', { requestCount: 81, successCount: 72 }), platformRow(T0 + DAY_MS, 'stripe')];
+    await store.writePlatformAggregates('1d', daily);
+    await store.writePlatformAggregates('1d', []);
+    assert.deepEqual(await all('1d'), daily);
+    // [from, to) over bucket starts, bounds between buckets included.
+    assert.deepEqual(await store.readPlatformAggregates('1h', T0 + 1, T0 + HOUR_MS + 1), [hourly[0]]);
+    assert.deepEqual(await store.readPlatformAggregates('1h', T0, T0 + HOUR_MS), [hourly[2], recomputed]);
+    assert.deepEqual(await store.readPlatformAggregates('1d', T0 - 1, T0 + DAY_MS), [daily[0]]);
+    assert.deepEqual(await store.readPlatformAggregates('1d', T0 + DAY_MS, T0), []);
+  },
+
+  'rejects malformed platform aggregates and writes none of the batch': async (store) => {
+    const good = platformRow(T0, 'stripe');
+    const bad: Array<[RollupTier, Partial<PlatformAggregate>, string]> = [
+      ['1h', { bucketStart: T0 + 60_000 }, 'rows[1].bucketStart'],
+      ['1d', { bucketStart: T0 + HOUR_MS }, 'rows[1].bucketStart'],
+      ['1h', { bucketStart: Date.UTC(10_000, 0, 1) }, 'rows[1].bucketStart'],
+      ['1h', { platform: '' }, 'rows[1].platform'],
+      ['1h', { requestCount: 1.5 }, 'rows[1].requestCount'],
+      ['1h', { timeoutCount: -1 }, 'rows[1].timeoutCount'],
+      ['1h', { successCount: 30 }, 'rows[1].errorCount'],
+      ['1h', { error5xxCount: 7 }, 'rows[1].errorCount'],
+      ['1h', { p99LatencyMs: Number.NaN }, 'rows[1].p99LatencyMs'],
+      ['1h', { errorRate: 100.5 }, 'rows[1].errorRate'],
+      ['1h', { computedAt: 1.5 }, 'rows[1].computedAt'],
+    ];
+    for (const [tier, overrides, param] of bad) {
+      await assert.rejects(
+        store.writePlatformAggregates(tier, [good, platformRow(T0, 'openai', overrides)]),
+        (error: unknown) => (error as { param?: unknown }).param === param,
+        param,
+      );
+    }
+    await rejectsWith(store.writePlatformAggregates('1m' as RollupTier, [good]), 'INVALID_PARAMETER');
+    await rejectsWith(store.readPlatformAggregates('1m' as RollupTier, 0, 1), 'INVALID_PARAMETER');
+    await rejectsWith(store.deletePlatformAggregatesBefore('1w' as RollupTier, 0), 'INVALID_PARAMETER');
+    assert.deepEqual(await store.readPlatformAggregates('1h', 0, Number.MAX_SAFE_INTEGER), []);
+    assert.deepEqual(await store.readPlatformAggregates('1d', 0, Number.MAX_SAFE_INTEGER), []);
+  },
+
+  'deletes the platform aggregates of a tier before a cutoff, and says how many': async (store) => {
+    await store.writePlatformAggregates('1h', [0, 1, 2, 3].flatMap((h) => [platformRow(T0 + h * HOUR_MS, 'a'), platformRow(T0 + h * HOUR_MS, 'b')]));
+    await store.writePlatformAggregates('1d', [platformRow(T0, 'a'), platformRow(T0 + DAY_MS, 'a')]);
+    assert.equal(await store.deletePlatformAggregatesBefore('1h', T0 + 2 * HOUR_MS), 4);
+    assert.equal(await store.deletePlatformAggregatesBefore('1h', T0 + 2 * HOUR_MS), 0);
+    // A cutoff between bucket starts deletes the bucket starting just before it.
+    assert.equal(await store.deletePlatformAggregatesBefore('1h', T0 + 2 * HOUR_MS + 1), 2);
+    const left = await store.readPlatformAggregates('1h', 0, Number.MAX_SAFE_INTEGER);
+    assert.deepEqual(left.map((r) => [(r.bucketStart - T0) / HOUR_MS, r.platform]), [[3, 'a'], [3, 'b']]);
+    assert.equal((await store.readPlatformAggregates('1d', 0, Number.MAX_SAFE_INTEGER)).length, 2, '1d untouched');
+    assert.equal(await store.deletePlatformAggregatesBefore('1d', Number.POSITIVE_INFINITY), 2);
+  },
+
   'after close, calls reject with CLOSED and close again is harmless': async (store) => {
     await store.close();
     await store.close();
@@ -599,6 +701,9 @@ const cases: Record<string, Case> = {
     await rejectsWith(store.getWatermark('1h'), 'CLOSED');
     await rejectsWith(store.listDirtyBuckets('1h', 10), 'CLOSED');
     await rejectsWith(store.firstWindowStart('1m', 0), 'CLOSED');
+    await rejectsWith(store.writePlatformAggregates('1h', []), 'CLOSED');
+    await rejectsWith(store.readPlatformAggregates('1h', 0, 1), 'CLOSED');
+    await rejectsWith(store.deletePlatformAggregatesBefore('1h', 0), 'CLOSED');
   },
 };
 

@@ -48,6 +48,29 @@ describe('postgres maintenance lock', { skip }, () => {
     return rows.map((row) => [Number(row.classid), Number(row.objid), row.objsubid]);
   }
 
+  it('survives the lock session\'s connection being killed while work runs, and takes the lock again after', async () => {
+    const store = await open('maint_killed');
+    const uncaught: Error[] = [];
+    const onUncaught = (error: Error): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await store.runMaintenance('retention', T0, 0, async () => {
+        const { rows } = await sql.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        assert.equal(rows.length, 1);
+        await sql.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        // pg reports the lost connection as an 'error' event of the checked-out client.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }).catch(() => {});
+      assert.deepEqual(uncaught, []);
+      assert.equal(await store.runMaintenance('retention', T0 + MINUTE_MS, 0, async () => {}), true);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+    }
+  });
+
   it('holds a session lock per schema while work runs: other pools on the schema get false, other schemas run', async () => {
     const [a, b, elsewhere] = [await open('maint'), await open('maint'), await open('maint_other')];
     const running = gate();

@@ -341,19 +341,23 @@ describe('postgres', { skip }, () => {
       void pool.end();
     });
 
-    it('writes a batch with one statement per table, however many windows it holds', async () => {
-      await openStore('round_trips');
-      const pool = new pg.Pool({ connectionString: db.url });
-      const sent: string[] = [];
+    /** `pool` for a store, recording in `sent` the text of every statement sent through it, whitespace collapsed. */
+    function recording(pool: pg.Pool, sent: string[]): PgPoolLike {
       const record = (config: PgQueryConfig) => sent.push(config.text.replace(/\s+/g, ' ').trim());
-      const counting: PgPoolLike = {
+      return {
         query: (config) => (record(config), pool.query(config)),
         async connect(): Promise<PgPoolClient> {
           const client = await pool.connect();
           return { query: (config) => (record(config), client.query(config)), release: (error) => client.release(error) };
         },
       };
-      const store = createPostgresStore({ pool: counting, schema: 'round_trips' });
+    }
+
+    it('writes a batch with one statement per table, however many windows it holds', async () => {
+      await openStore('round_trips');
+      const pool = new pg.Pool({ connectionString: db.url });
+      const sent: string[] = [];
+      const store = createPostgresStore({ pool: recording(pool, sent), schema: 'round_trips' });
       try {
         const batch = (m: number): Window[] =>
           Array.from({ length: 2_000 }, (_, i) =>
@@ -363,16 +367,19 @@ describe('postgres', { skip }, () => {
         await store.writeWindows('1m', batch(0));
         const first = statements();
         assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_series')).length, 1);
-        assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_windows_1m')).length, 1);
+        assert.equal(first.filter((s) => s.startsWith('COPY "round_trips".velocity_windows_1m')).length, 1);
+        assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_windows_1m')).length, 0);
         assert.ok(first.length <= 12, `4,000 windows took ${first.length} statements`);
 
-        // Known series, partitions known: the series' last-seen moves (by id), then the windows,
-        // then the one statement that marks the rolled buckets they feed if those were claimed.
+        // Known series, partitions known: the series' last-seen moves (by id), then the windows
+        // are copied in a savepoint, then the one statement that marks the rolled buckets they
+        // feed if those were claimed.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
           'UPDATE "round_trips".velocity_series AS',
-          'INSERT INTO "round_trips".velocity_windows_1m',
+          'SAVEPOINT velocity_copy',
+          'COPY "round_trips".velocity_windows_1m (series_id,',
           'INSERT INTO "round_trips".velocity_rollup_dirty',
           'COMMIT',
         ]);
@@ -380,16 +387,102 @@ describe('postgres', { skip }, () => {
           'SELECT first_seen AS first, last_seen AS last, count(*)::int AS n FROM round_trips.velocity_series GROUP BY 1, 2',
         );
         assert.deepEqual(spans, [{ first: new Date(minute(0)), last: new Date(minute(3)), n: 2_000 }]);
-        // The same batch again: nothing to widen, and the windows replace themselves.
+        // The same batch again: nothing to widen; the COPY fails on the stored windows, and one
+        // upsert replaces them.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
+          'SAVEPOINT velocity_copy',
+          'COPY "round_trips".velocity_windows_1m (series_id,',
+          'ROLLBACK TO SAVEPOINT',
           'INSERT INTO "round_trips".velocity_windows_1m',
           'INSERT INTO "round_trips".velocity_rollup_dirty',
           'COMMIT',
         ]);
         const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM round_trips.velocity_windows_1m');
         assert.equal(rows[0].n, 8_000);
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    });
+
+    it('a re-sent batch fails its COPY, is upserted instead, and is stored once, in every tier', async () => {
+      await openStore('fallback');
+      const pool = new pg.Pool({ connectionString: db.url });
+      const sent: string[] = [];
+      const store = createPostgresStore({ pool: recording(pool, sent), schema: 'fallback' });
+      try {
+        const routes = ['/a', '/b'];
+        const batch = (step: number, count: number): Window[] =>
+          [0, 1, 2].flatMap((n) =>
+            routes.map((route) => makeWindow({ labels: { service: 'api', route }, start: T0 + n * step, count: count + n })),
+          );
+        const stored = async (tier: '1m' | '1h' | '1d') => {
+          const ids = (await store.listSeries()).map((s) => s.id);
+          return (await store.readWindows(tier, ids, -Infinity, Infinity)).map((w) => [w.seriesId, w.start, w.count]);
+        };
+        for (const [tier, step] of [['1m', MINUTE_MS], ['1h', HOUR_MS], ['1d', DAY_MS]] as const) {
+          await store.writeWindows(tier, batch(step, 10));
+          const written = await stored(tier);
+          assert.equal(written.length, 6);
+          sent.length = 0;
+          // The same batch again, as after a commit whose reply was lost.
+          await store.writeWindows(tier, batch(step, 10));
+          const table = `"fallback".velocity_windows_${tier}`;
+          assert.deepEqual(
+            sent.map((text) => text.split(' ').slice(0, 3).join(' ')),
+            ['BEGIN', 'SAVEPOINT velocity_copy', `COPY ${table} (series_id,`, 'ROLLBACK TO SAVEPOINT', `INSERT INTO ${table}`]
+              .concat(tier === '1d' ? [] : ['INSERT INTO "fallback".velocity_rollup_dirty'], ['COMMIT']),
+          );
+          assert.deepEqual(await stored(tier), written, `${tier}: stored once`);
+          // Again with other values, as a roll-up rewriting its buckets: each window replaced.
+          await store.writeWindows(tier, batch(step, 20));
+          assert.deepEqual(
+            await stored(tier),
+            written.map(([id, start, count]) => [id, start, count + 10]),
+            `${tier}: replaced, not added to`,
+          );
+        }
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    });
+
+    it('a batch mixing stored and new windows stores each once, the stored ones replaced, its series and marks kept', async () => {
+      await openStore('mixed');
+      const pool = new pg.Pool({ connectionString: db.url });
+      const sent: string[] = [];
+      const store = createPostgresStore({ pool: recording(pool, sent), schema: 'mixed' });
+      try {
+        const w = (route: string, m: number, count: number) => makeWindow({ labels: { service: 'api', route }, start: minute(m), count });
+        await store.writeWindows('1m', [w('/1', 0, 1), w('/1', 1, 2), w('/2', 0, 3), w('/2', 1, 4), w('/3', 0, 5), w('/3', 1, 6)]);
+        await store.claimRollup('1h', T0 + HOUR_MS);
+        sent.length = 0;
+        // In the COPY's order (series, then minute), the stored windows sit between new ones: the
+        // rows copied before the first of them are undone with the COPY, then upserted.
+        await store.writeWindows('1m', [w('/1', 5, 7), w('/2', 1, 40), w('/3', 1, 60), w('/3', 2, 8), w('/4', 0, 9)]);
+        assert.ok(sent.includes('ROLLBACK TO SAVEPOINT velocity_copy'), sent.join('\n'));
+        const series = await store.listSeries();
+        const routeOf = new Map(series.map((s) => [s.id, s.labels.route]));
+        const read = await store.readWindows('1m', series.map((s) => s.id), -Infinity, Infinity);
+        assert.deepEqual(
+          read.map((r) => [routeOf.get(r.seriesId), (r.start - T0) / MINUTE_MS, r.count]).sort(),
+          [
+            ['/1', 0, 1], ['/1', 1, 2], ['/1', 5, 7],
+            ['/2', 0, 3], ['/2', 1, 40],
+            ['/3', 0, 5], ['/3', 1, 60], ['/3', 2, 8],
+            ['/4', 0, 9],
+          ],
+        );
+        // The series' last seen moved before the savepoint, and stays moved.
+        assert.deepEqual(
+          series.map((s) => [s.labels.route, (s.lastSeen - T0) / MINUTE_MS]),
+          [['/1', 5], ['/2', 1], ['/3', 2], ['/4', 0]],
+        );
+        // The claimed hour the batch wrote into is marked dirty, after the fallback too.
+        assert.deepEqual((await store.listDirtyBuckets('1h', 10)).map((b) => b.start), [T0]);
       } finally {
         await store.close();
         await pool.end();

@@ -10,11 +10,13 @@ import { fedBuckets } from '../dirty-buckets.js';
 import {
   DEFAULT_DELETE_BATCH,
   type DirtyBucket,
+  type PlatformAggregate,
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
 } from '../store.js';
 import { inProcessMaintenance } from '../maintenance.js';
+import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
 import {
   assertBatchSize,
   assertBoundary,
@@ -65,6 +67,11 @@ export function createMemoryStore(): Store {
   const rollups = new Map<RollupTier, RollupState>([
     ['1h', { watermark: null, claimed: null, dirty: new Map() }],
     ['1d', { watermark: null, claimed: null, dirty: new Map() }],
+  ]);
+  /** Contract C's rows per rolled tier, by `${bucketStart} ${platform}`. */
+  const platformRows = new Map<RollupTier, Map<string, PlatformAggregate>>([
+    ['1h', new Map()],
+    ['1d', new Map()],
   ]);
   /** The last mark handed out: every marking gets the next one. */
   let lastMark = 0;
@@ -143,13 +150,16 @@ export function createMemoryStore(): Store {
       assertTime('fromMs', fromMs);
       assertTime('toMs', toMs);
       const withSketch = options?.withSketch ?? true;
+      const starts = options?.starts === undefined ? null : new Set(options.starts);
       const stored = tierWindows(tier);
       const found: StoredWindow[] = [];
       for (const id of new Set(seriesIds)) {
         const byStart = stored.get(id);
         if (byStart === undefined) continue;
         for (const w of byStart.values()) {
-          if (w.start >= fromMs && w.start < toMs) found.push(copyWindow(id, w, withSketch));
+          if (w.start >= fromMs && w.start < toMs && (starts === null || starts.has(w.start))) {
+            found.push(copyWindow(id, w, withSketch));
+          }
         }
       }
       return found.sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
@@ -229,6 +239,39 @@ export function createMemoryStore(): Store {
       return true;
     },
 
+    async writePlatformAggregates(tier: RollupTier, rows: readonly PlatformAggregate[]): Promise<void> {
+      assertOpen(closed);
+      validatePlatformAggregates(tier, rows);
+      const stored = platformRows.get(tier) as Map<string, PlatformAggregate>;
+      for (const row of lastRowPerKey(rows)) stored.set(`${row.bucketStart} ${row.platform}`, { ...row });
+    },
+
+    async readPlatformAggregates(tier: RollupTier, fromMs: number, toMs: number): Promise<PlatformAggregate[]> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      return [...(platformRows.get(tier) as Map<string, PlatformAggregate>).values()]
+        .filter((row) => row.bucketStart >= fromMs && row.bucketStart < toMs)
+        .sort((a, b) => a.bucketStart - b.bucketStart || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0))
+        .map((row) => ({ ...row }));
+    },
+
+    async deletePlatformAggregatesBefore(tier: RollupTier, cutoffMs: number): Promise<number> {
+      assertOpen(closed);
+      assertRollupTier(tier);
+      assertTime('cutoffMs', cutoffMs);
+      const stored = platformRows.get(tier) as Map<string, PlatformAggregate>;
+      let deleted = 0;
+      for (const [key, row] of stored) {
+        if (row.bucketStart < cutoffMs) {
+          stored.delete(key);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
+
     runMaintenance: inProcessMaintenance(() => assertOpen(closed), {
       lastRun: (job) => lastRuns.get(job) ?? null,
       record: (job, nowMs) => void lastRuns.set(job, nowMs),
@@ -244,6 +287,7 @@ export function createMemoryStore(): Store {
       windowsByTier.clear();
       lastRuns.clear();
       rollups.clear();
+      platformRows.clear();
     },
   };
 }

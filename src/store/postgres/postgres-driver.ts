@@ -30,9 +30,47 @@ export interface PgQueryResult {
 
 /** A client checked out of a pool: the subset of pg's `PoolClient` the store uses. */
 export interface PgPoolClient {
+  /**
+   * Runs a query. `config` may also be a query object of pg's own kind (with a `submit`
+   * method, as the COPY of `postgres-copy.ts`): pg's client runs it through its hooks and
+   * returns it, awaitable like the promise of any other query. A wrapper must hand it on as it is.
+   */
   query(config: PgQueryConfig): Promise<PgQueryResult>;
   /** Returns the client to its pool; with an error, the pool discards it instead. */
   release(error?: Error | boolean): void;
+  /** pg's client events: a lost connection is reported as `error` (see `checkOut`). */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** A client checked out of a pool, and how to give it back. */
+export interface CheckedOutClient {
+  readonly client: PgPoolClient;
+  /** Returns the client to the pool; discards it when given an error or when its connection was lost meanwhile. */
+  release(error?: Error): void;
+}
+
+/**
+ * Checks a client out of `pool` and listens for its `error` event until it is released. pg's
+ * client emits `error` when its connection ends unexpectedly (a database restart, a network
+ * cut), on top of failing its queries; the pool listens only while the client is idle, so a
+ * client checked out for a transaction or a maintenance lock would otherwise throw that error
+ * as an uncaught exception and bring down the host process.
+ */
+export async function checkOut(pool: PgPoolLike): Promise<CheckedOutClient> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error): void => {
+    lost = error;
+  };
+  client.on?.('error', onError);
+  return {
+    client,
+    release(error?: Error) {
+      client.removeListener?.('error', onError);
+      client.release(error ?? lost);
+    },
+  };
 }
 
 /**
@@ -76,7 +114,8 @@ export const PG_TYPES: PgTypeParsers = {
  * goes back to the pool either way; one whose ROLLBACK failed is discarded rather than reused.
  */
 export async function withTransaction<T>(pool: PgPoolLike, work: (client: PgPoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const checkedOut = await checkOut(pool);
+  const { client } = checkedOut;
   let result: T;
   try {
     await client.query({ text: 'BEGIN' });
@@ -85,12 +124,12 @@ export async function withTransaction<T>(pool: PgPoolLike, work: (client: PgPool
   } catch (error) {
     try {
       await client.query({ text: 'ROLLBACK' });
-      client.release();
+      checkedOut.release();
     } catch (rollbackError) {
-      client.release(rollbackError instanceof Error ? rollbackError : true);
+      checkedOut.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
     }
     throw error;
   }
-  client.release();
+  checkedOut.release();
   return result;
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { assertMaintenanceArgs, isMaintenanceDue } from '../maintenance.js';
-import { PG_TYPES, type PgPoolLike, type PgQueryConfig, type PgQueryResult } from './postgres-driver.js';
+import { PG_TYPES, checkOut, type PgPoolLike, type PgQueryConfig, type PgQueryResult } from './postgres-driver.js';
 import { quoteIdent } from './postgres-statements.js';
 
 /**
@@ -68,7 +68,8 @@ export async function runPostgresMaintenance(
 ): Promise<boolean> {
   assertMaintenanceArgs(job, nowMs, intervalMs);
   const sql = maintenanceSql(schema, job, nowMs);
-  const client = await pool.connect();
+  const checkedOut = await checkOut(pool);
+  const { client } = checkedOut;
   let broken: Error | undefined;
   /** A query on the lock's client; a failure marks the client as not to be reused. */
   const query = async (config: PgQueryConfig): Promise<PgQueryResult> => {
@@ -94,6 +95,6 @@ export async function runPostgresMaintenance(
       await query(sql.unlock).catch(() => {});
     }
   } finally {
-    client.release(broken);
+    checkedOut.release(broken);
   }
 }

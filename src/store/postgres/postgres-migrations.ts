@@ -235,6 +235,106 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       COMMENT ON COLUMN system_metrics.disk_percent IS 'used / (used + available to unprivileged users) * 100, as df computes it, unrounded.';
     `,
   },
+  {
+    version: 6,
+    name: 'route_metrics and operation_metrics views (contract B), ops_metrics tables (contract C)',
+    sql: `
+      -- Contract B: one row per (route, method) and hour from the hourly windows; a filter on
+      -- period_start reaches the windows' t (partition pruning, index).
+      CREATE VIEW route_metrics AS
+      SELECT
+        s.labels ->> 'route' AS route,
+        s.labels ->> 'method' AS method,
+        sum(w.count)::bigint AS total_requests,
+        (sum(w.count) - coalesce(sum(w.count) FILTER (WHERE s.labels ->> 'status_class' IN ('5xx', 'timeout')), 0))::bigint AS successful,
+        coalesce(sum(w.count) FILTER (WHERE s.labels ->> 'status_class' IN ('5xx', 'timeout')), 0)::bigint AS failed,
+        round(sum(w.sum)::numeric, 3)::double precision AS total_duration_ms,
+        coalesce(round((sum(w.sum) / nullif(sum(w.count), 0)::double precision)::numeric, 3), 0)::double precision AS average_duration_ms,
+        CASE WHEN sum(w.count) > 0 THEN w.t END AS last_request_at,
+        w.t AS period_start,
+        w.t + interval '1 hour' AS period_end
+      FROM velocity_windows_1h w
+      JOIN velocity_series s ON s.id = w.series_id
+      WHERE s.metric = 'http.server.request.duration'
+      GROUP BY w.t, s.labels ->> 'route', s.labels ->> 'method';
+
+      COMMENT ON VIEW route_metrics IS
+        'Contract B: per route and method, per hour, from the hourly windows of http.server.request.duration '
+        '(every instance and status class together; the current hour appears once the roll-up has rolled it). '
+        'failed = 5xx + timeout, successful = the rest, as getRouteMetrics counts; durations in ms, rounded to 3 decimals.';
+      COMMENT ON COLUMN route_metrics.route IS 'Route template, e.g. /api/jobs/:id.';
+      COMMENT ON COLUMN route_metrics.failed IS 'Requests answered 5xx or timed out.';
+      COMMENT ON COLUMN route_metrics.average_duration_ms IS 'total_duration_ms / total_requests; 0 without requests.';
+      COMMENT ON COLUMN route_metrics.last_request_at IS 'Start of the latest window holding a request: the hour''s start, since the view reads hourly windows.';
+      COMMENT ON COLUMN route_metrics.period_start IS 'Start of the hour (UTC-aligned).';
+      COMMENT ON COLUMN route_metrics.period_end IS 'End of the hour, exclusive.';
+
+      CREATE VIEW operation_metrics AS
+      SELECT
+        s.labels ->> 'operation' AS operation,
+        sum(w.count)::bigint AS total_executions,
+        (sum(w.count) - coalesce(sum(w.count) FILTER (WHERE s.labels ->> 'outcome' = 'failure'), 0))::bigint AS successful,
+        coalesce(sum(w.count) FILTER (WHERE s.labels ->> 'outcome' = 'failure'), 0)::bigint AS failed,
+        round(sum(w.sum)::numeric, 3)::double precision AS total_duration_ms,
+        coalesce(round((sum(w.sum) / nullif(sum(w.count), 0)::double precision)::numeric, 3), 0)::double precision AS average_duration_ms,
+        CASE WHEN sum(w.count) > 0 THEN w.t END AS last_execution_at,
+        w.t AS period_start,
+        w.t + interval '1 hour' AS period_end
+      FROM velocity_windows_1h w
+      JOIN velocity_series s ON s.id = w.series_id
+      WHERE s.metric = 'velocity.operation.duration'
+      GROUP BY w.t, s.labels ->> 'operation';
+
+      COMMENT ON VIEW operation_metrics IS
+        'Contract B: per operation, per hour, over every custom label, from the hourly windows of '
+        'velocity.operation.duration. failed = outcome failure; durations in ms, rounded to 3 decimals.';
+      COMMENT ON COLUMN operation_metrics.last_execution_at IS 'Start of the latest window holding an execution: the hour''s start.';
+      COMMENT ON COLUMN operation_metrics.period_start IS 'Start of the hour (UTC-aligned).';
+      COMMENT ON COLUMN operation_metrics.period_end IS 'End of the hour, exclusive.';
+
+      CREATE TABLE ops_metrics_hourly (
+        bucket_start    timestamptz      NOT NULL,
+        platform        text             NOT NULL,
+        request_count   bigint           NOT NULL,
+        success_count   bigint           NOT NULL,
+        error_count     bigint           NOT NULL,
+        error_4xx_count bigint           NOT NULL,
+        error_5xx_count bigint           NOT NULL,
+        timeout_count   bigint           NOT NULL,
+        avg_latency_ms  double precision,
+        p99_latency_ms  double precision,
+        error_rate      double precision NOT NULL,
+        computed_at     timestamptz      NOT NULL,
+        PRIMARY KEY (bucket_start, platform)
+      );
+      COMMENT ON TABLE ops_metrics_hourly IS
+        'Contract C: per platform label and UTC hour, upserted by the roll-up right after it rolls the hour, '
+        'and again when late data re-rolls it (keyed by bucket_start, platform). Requests and operations of series '
+        'with a platform label; error_count = every one that did not succeed, split into 4xx, 5xx and timeout where '
+        'their status class says so; p99 from the merged sketches; error_rate = error_count / request_count * 100.';
+      COMMENT ON COLUMN ops_metrics_hourly.p99_latency_ms IS 'p99 in ms of every duration of the hour (merged sketches, within 1 %), never an average of p99s.';
+      COMMENT ON COLUMN ops_metrics_hourly.computed_at IS 'When the roll-up computed the row.';
+
+      CREATE TABLE ops_metrics_daily (
+        bucket_date     date             NOT NULL,
+        platform        text             NOT NULL,
+        request_count   bigint           NOT NULL,
+        success_count   bigint           NOT NULL,
+        error_count     bigint           NOT NULL,
+        error_4xx_count bigint           NOT NULL,
+        error_5xx_count bigint           NOT NULL,
+        timeout_count   bigint           NOT NULL,
+        avg_latency_ms  double precision,
+        p99_latency_ms  double precision,
+        error_rate      double precision NOT NULL,
+        computed_at     timestamptz      NOT NULL,
+        PRIMARY KEY (bucket_date, platform)
+      );
+      COMMENT ON TABLE ops_metrics_daily IS
+        'Contract C: per platform label and UTC day, as ops_metrics_hourly, from the day''s 24 hourly windows merged '
+        '(its counts are the sums of the day''s hourly rows, its p99 that of their merged sketches).';
+    `,
+  },
 ];
 
 /**

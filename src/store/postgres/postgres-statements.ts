@@ -123,12 +123,20 @@ export interface WindowSql {
    */
   readonly upsert: string;
   /**
+   * Inserts windows, and fails with a unique violation (SQLSTATE 23505) if any (series_id, t)
+   * is stored already: `COPY … FROM STDIN (FORMAT binary)` of rows of the same columns as
+   * `upsert`'s arrays, in that order (see `binaryCopyData` in `postgres-binary.ts`).
+   */
+  readonly copy: string;
+  /**
    * Windows of the series in the bigint array $1 with `$2 ≤ t < $3` (epoch ms), by t then
    * series, times as epoch ms and the sketch as hex (independent of `bytea_output`).
    */
   readonly read: string;
   /** As `read`, without the sketch column. */
   readonly readWithoutSketch: string;
+  /** As `read`, only the windows whose t is in the timestamptz array $4. */
+  readonly readAt: string;
   /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
   readonly deleteBatch: string;
   /** The start (epoch ms, `start_ms`, null when none) of the earliest window with `t >= $1` (epoch ms). */
@@ -148,6 +156,7 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
   const name = windowTables[tier];
   const table = `${quoteIdent(schema)}.${name}`;
   const values = 'count, sum, min, max, last, p50, p95, p99';
+  const columns = `series_id, t, ${values}, sketch`;
   const where = `series_id = ANY($1::bigint[]) AND t >= ${time(2)} AND t < ${time(3)}`;
   // Aliased start_ms, not t: ORDER BY t must name the column (whose index order it can use).
   const select = `series_id, ${epochMs('t')} AS start_ms, ${values}`;
@@ -155,15 +164,18 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     table: name,
     partition: partitionUnits[tier],
     upsert: `
-      INSERT INTO ${table} AS w (series_id, t, ${values}, sketch)
+      INSERT INTO ${table} AS w (${columns})
       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
                            $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[])
       ON CONFLICT (series_id, t) DO UPDATE SET
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
         sketch = excluded.sketch`,
+    copy: `COPY ${table} (${columns}) FROM STDIN (FORMAT binary)`,
     read: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT ${select} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readAt: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table}
+      WHERE ${where} AND t = ANY($4::timestamptz[]) ORDER BY t, series_id`,
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (
         SELECT series_id, t FROM ${table} WHERE t < ${time(1)} LIMIT $2
@@ -175,6 +187,15 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     regclass: table,
   };
 }
+
+/**
+ * Starts the savepoint a write's COPY runs in: a COPY that fails undoes itself alone
+ * (`ROLLBACK_COPY_SQL`), and the transaction goes on with what it did before.
+ */
+export const COPY_SAVEPOINT_SQL = 'SAVEPOINT velocity_copy';
+
+/** Undoes everything since `COPY_SAVEPOINT_SQL`, the failed COPY's rows and its error. */
+export const ROLLBACK_COPY_SQL = 'ROLLBACK TO SAVEPOINT velocity_copy';
 
 /** Which of the relations named in the text array $2 exist in the schema named by $1. */
 export const EXISTING_RELATIONS_SQL = `

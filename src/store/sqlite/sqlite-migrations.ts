@@ -162,6 +162,86 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       GROUP BY t, service, instance;
     `,
   },
+  {
+    version: 5,
+    name: 'route_metrics and operation_metrics views (contract B), ops_metrics tables (contract C)',
+    sql: `
+      -- Contract B: one row per (route, method) and hour, from the hourly windows of
+      -- http.server.request.duration (every instance and status class together). failed =
+      -- 5xx + timeout, as getRouteMetrics counts. Times are UTC text as datetime() writes it;
+      -- last_request_at is the start of the latest window holding a request, here the hour's.
+      CREATE VIEW route_metrics AS
+      SELECT
+        json_extract(s.labels, '$.route') AS route,
+        json_extract(s.labels, '$.method') AS method,
+        sum(w.count) AS total_requests,
+        sum(w.count) - sum(CASE WHEN json_extract(s.labels, '$.status_class') IN ('5xx', 'timeout') THEN w.count ELSE 0 END) AS successful,
+        sum(CASE WHEN json_extract(s.labels, '$.status_class') IN ('5xx', 'timeout') THEN w.count ELSE 0 END) AS failed,
+        round(sum(w.sum), 3) AS total_duration_ms,
+        coalesce(round(sum(w.sum) / nullif(sum(w.count), 0), 3), 0) AS average_duration_ms,
+        CASE WHEN sum(w.count) > 0 THEN datetime(w.t, 'unixepoch') END AS last_request_at,
+        datetime(w.t, 'unixepoch') AS period_start,
+        datetime(w.t + 3600, 'unixepoch') AS period_end
+      FROM windows_1h w
+      JOIN series s ON s.id = w.series_id
+      WHERE s.metric = 'http.server.request.duration'
+      GROUP BY w.t, route, method;
+
+      -- Contract B: one row per operation and hour, from the hourly windows of
+      -- velocity.operation.duration, over every custom label; failed = outcome failure.
+      CREATE VIEW operation_metrics AS
+      SELECT
+        json_extract(s.labels, '$.operation') AS operation,
+        sum(w.count) AS total_executions,
+        sum(w.count) - sum(CASE WHEN json_extract(s.labels, '$.outcome') = 'failure' THEN w.count ELSE 0 END) AS successful,
+        sum(CASE WHEN json_extract(s.labels, '$.outcome') = 'failure' THEN w.count ELSE 0 END) AS failed,
+        round(sum(w.sum), 3) AS total_duration_ms,
+        coalesce(round(sum(w.sum) / nullif(sum(w.count), 0), 3), 0) AS average_duration_ms,
+        CASE WHEN sum(w.count) > 0 THEN datetime(w.t, 'unixepoch') END AS last_execution_at,
+        datetime(w.t, 'unixepoch') AS period_start,
+        datetime(w.t + 3600, 'unixepoch') AS period_end
+      FROM windows_1h w
+      JOIN series s ON s.id = w.series_id
+      WHERE s.metric = 'velocity.operation.duration'
+      GROUP BY w.t, operation;
+
+      -- Contract C: per platform label and UTC hour / day, upserted by the roll-up right after
+      -- it rolls the bucket (p99 from merged sketches, which SQL cannot merge). Times are UTC
+      -- text: bucket_start and computed_at as datetime() writes them (computed_at with
+      -- milliseconds), bucket_date as date() does.
+      CREATE TABLE ops_metrics_hourly (
+        bucket_start    TEXT    NOT NULL,
+        platform        TEXT    NOT NULL,
+        request_count   INTEGER NOT NULL,
+        success_count   INTEGER NOT NULL,
+        error_count     INTEGER NOT NULL,
+        error_4xx_count INTEGER NOT NULL,
+        error_5xx_count INTEGER NOT NULL,
+        timeout_count   INTEGER NOT NULL,
+        avg_latency_ms  REAL,
+        p99_latency_ms  REAL,
+        error_rate      REAL    NOT NULL,
+        computed_at     TEXT    NOT NULL,
+        PRIMARY KEY (bucket_start, platform)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE ops_metrics_daily (
+        bucket_date     TEXT    NOT NULL,
+        platform        TEXT    NOT NULL,
+        request_count   INTEGER NOT NULL,
+        success_count   INTEGER NOT NULL,
+        error_count     INTEGER NOT NULL,
+        error_4xx_count INTEGER NOT NULL,
+        error_5xx_count INTEGER NOT NULL,
+        timeout_count   INTEGER NOT NULL,
+        avg_latency_ms  REAL,
+        p99_latency_ms  REAL,
+        error_rate      REAL    NOT NULL,
+        computed_at     TEXT    NOT NULL,
+        PRIMARY KEY (bucket_date, platform)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

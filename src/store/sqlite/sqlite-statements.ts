@@ -46,6 +46,8 @@ export interface WindowSql {
   readonly read: string;
   /** As `read`, without the sketch column. */
   readonly readWithoutSketch: string;
+  /** As `read`, only the windows whose t is in a second JSON array parameter: (idsJson, from, to, startsJson). */
+  readonly readAt: string;
   /** Deletes at most `limit` windows with `t < cutoff`, found through the index on t: (cutoff, limit). */
   readonly deleteBatch: string;
   /** The start of the earliest window with `t >= from`, through the index on t: (from) → `t`, null when none. */
@@ -71,6 +73,8 @@ export function windowSql(tier: Tier): WindowSql {
         sketch = excluded.sketch`,
     read: `SELECT series_id, t, ${values}, sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT series_id, t, ${values} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readAt: `SELECT series_id, t, ${values}, sketch FROM ${table}
+      WHERE ${where} AND t IN (SELECT value FROM json_each(?)) ORDER BY t, series_id`,
     // A WITHOUT ROWID table has no rowid to pick a batch by, so the batch is picked by its key.
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (

@@ -15,6 +15,7 @@ import { inProcessMaintenance } from '../maintenance.js';
 import {
   DEFAULT_DELETE_BATCH,
   type DirtyBucket,
+  type PlatformAggregate,
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
@@ -29,6 +30,7 @@ import {
 } from '../validate-windows.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
+import { sqlitePlatformAggregates } from './sqlite-platform-aggregates.js';
 import { MAINTENANCE_SQL, ROLLUP_SQL, SERIES_SQL, windowSql } from './sqlite-statements.js';
 
 /** Where the SQLite store keeps its file when no path is given (relative to the working directory). */
@@ -73,6 +75,7 @@ interface WindowStatements {
   readonly upsert: SqliteStatement;
   readonly read: SqliteStatement;
   readonly readWithoutSketch: SqliteStatement;
+  readonly readAt: SqliteStatement;
   readonly deleteBatch: SqliteStatement;
   readonly first: SqliteStatement;
 }
@@ -151,6 +154,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   let rollupStatements: RollupStatements | undefined;
   const knownSeries = new Map<string, KnownSeries>();
   let closed = false;
+  const platformAggregates = sqlitePlatformAggregates(db, prepare);
 
   function prepare(sql: string): SqliteStatement {
     const statement = db.prepare(sql);
@@ -202,6 +206,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         upsert: prepare(sql.upsert),
         read: prepareRaw(sql.read),
         readWithoutSketch: prepareRaw(sql.readWithoutSketch),
+        readAt: prepareRaw(sql.readAt),
         deleteBatch: prepare(sql.deleteBatch),
         first: prepare(sql.first),
       };
@@ -327,11 +332,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const statements = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
-      const statement = withSketch ? statements.read : statements.readWithoutSketch;
-      const rows = statement.all(
-        JSON.stringify(seriesIds),
-        firstSecondFrom(fromMs),
-        firstSecondFrom(toMs),
+      const range = [JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)] as const;
+      const rows = (
+        options?.starts !== undefined
+          ? statements.readAt.all(...range, JSON.stringify(options.starts.map((ms) => ms / 1000)))
+          : (withSketch ? statements.read : statements.readWithoutSketch).all(...range)
       ) as WindowRow[];
       return rows.map((row) => ({
         seriesId: row[0],
@@ -344,7 +349,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         p50: row[7],
         p95: row[8],
         p99: row[9],
-        sketch: row[10] == null ? null : asUint8Array(row[10]),
+        sketch: !withSketch || row[10] == null ? null : asUint8Array(row[10]),
       }));
     },
 
@@ -407,6 +412,21 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       assertOpen(closed);
       assertBoundary(bucket.tier, 'bucket.start', bucket.start);
       return rollupSql().clearDirty.run(bucket.tier, bucket.start / 1000, bucket.mark).changes === 1;
+    },
+
+    async writePlatformAggregates(tier: RollupTier, rows: readonly PlatformAggregate[]): Promise<void> {
+      assertOpen(closed);
+      platformAggregates.write(tier, rows);
+    },
+
+    async readPlatformAggregates(tier: RollupTier, fromMs: number, toMs: number): Promise<PlatformAggregate[]> {
+      assertOpen(closed);
+      return platformAggregates.read(tier, fromMs, toMs);
+    },
+
+    async deletePlatformAggregatesBefore(tier: RollupTier, cutoffMs: number): Promise<number> {
+      assertOpen(closed);
+      return platformAggregates.deleteBefore(tier, cutoffMs);
     },
 
     runMaintenance: inProcessMaintenance(() => assertOpen(closed), {
