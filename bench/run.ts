@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { collectBench } from './collect.bench.js';
 import { flushBench } from './flush.bench.js';
 import { httpOverheadBench } from './http-overhead.bench.js';
+import { networkHistoryBench } from './network-history.bench.js';
 import { pgQueryBench } from './pg-query.bench.js';
 import { queryBench } from './query.bench.js';
 import { recordBench } from './record.bench.js';
@@ -43,6 +44,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'rollup', file: 'bench/rollup.bench.ts', run: rollupBench },
   { name: 'http', file: 'bench/http-overhead.bench.ts', run: httpOverheadBench },
   { name: 'collect', file: 'bench/collect.bench.ts', run: collectBench },
+  { name: 'network-history', file: 'bench/network-history.bench.ts', run: networkHistoryBench },
 ];
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -22,8 +22,7 @@
  */
 import { FLOWS_PER_INTERVAL, LOOPBACK_INTERFACES, NETWORK_METRICS } from '../collect/network-metrics.js';
 import { DAY_MS, MINUTE_MS, SECOND_MS } from '../model/duration.js';
-import type { StoredWindow } from '../model/window.js';
-import type { SeriesRecord, Store } from '../store/store.js';
+import type { SeriesRecord, Store, WindowSum } from '../store/store.js';
 import { round } from './derive.js';
 import type { UnixRangeBounds, UnixRangeQuery } from './params.js';
 
@@ -76,16 +75,20 @@ export function flowViews(flows: Iterable<{ local: string; peer: string; bytes: 
     .slice(0, FLOWS_PER_INTERVAL);
 }
 
-/** The series a history reads, by what they contribute to a window. */
+/** What one series adds to a window: to its bytes, its packets, a protocol's packets, or a conversation's bytes. */
+type Contribution =
+  | { readonly to: 'bytes' }
+  | { readonly to: 'packets' }
+  | { readonly to: 'protocol'; readonly index: number }
+  | { readonly to: 'flow'; readonly index: number };
+
+/** The series a history reads, by id, with what each contributes; protocols and conversations by index. */
 interface HistorySeries {
-  /** Bytes of the interfaces but loopback. */
-  readonly bytes: SeriesRecord[];
-  /** Packets of the interfaces but loopback. */
-  readonly packets: SeriesRecord[];
-  /** Packets per protocol and direction. */
-  readonly protocols: SeriesRecord[];
-  /** Bytes per conversation. */
-  readonly flows: SeriesRecord[];
+  readonly contributions: ReadonlyMap<number, Contribution>;
+  /** Protocol names (upper case), in the order of their first series by id. */
+  readonly protocols: readonly string[];
+  /** Conversations, in the order of their first series by id. */
+  readonly conversations: ReadonlyArray<{ readonly local: string; readonly peer: string }>;
 }
 
 async function historySeries(store: Store, filters: Readonly<Record<string, string>>): Promise<HistorySeries> {
@@ -100,63 +103,63 @@ async function historySeries(store: Store, filters: Readonly<Record<string, stri
     matching(NETWORK_METRICS.protocolPackets),
     matching(NETWORK_METRICS.flowIo),
   ]);
-  return { bytes, packets, protocols, flows };
+  const contributions = new Map<number, Contribution>();
+  for (const s of bytes) contributions.set(s.id, { to: 'bytes' });
+  for (const s of packets) contributions.set(s.id, { to: 'packets' });
+  const protocolIndex = new Map<string, number>();
+  for (const s of protocols) {
+    const name = s.labels.protocol.toUpperCase();
+    if (!protocolIndex.has(name)) protocolIndex.set(name, protocolIndex.size);
+    contributions.set(s.id, { to: 'protocol', index: protocolIndex.get(name) as number });
+  }
+  const conversationIndex = new Map<string, number>();
+  const conversations: Array<{ local: string; peer: string }> = [];
+  for (const { id, labels } of flows) {
+    const key = `${labels.local} ${labels.peer}`;
+    let index = conversationIndex.get(key);
+    if (index === undefined) {
+      index = conversations.push({ local: labels.local, peer: labels.peer }) - 1;
+      conversationIndex.set(key, index);
+    }
+    contributions.set(id, { to: 'flow', index });
+  }
+  return { contributions, protocols: [...protocolIndex.keys()], conversations };
 }
 
-/** The windows of a span [first, first + minutes minutes) while their rows are added up, indexed by minute. */
+/** The windows of a span [first, first + minutes minutes) while their sums are added up, indexed by minute. */
 class SpanAccumulator {
   private readonly present: Uint8Array;
   private readonly bytes: Float64Array;
   private readonly packets: Float64Array;
-  private readonly protocols = new Map<string, Float64Array>();
-  private readonly flows: Array<Map<string, { local: string; peer: string; bytes: number }> | undefined>;
+  /** Per protocol index, per minute; NaN where the protocol has no row. */
+  private readonly protocols: Float64Array[];
+  /** Per minute, the conversations with bytes as flat pairs: index, bytes, index, bytes, … */
+  private readonly flows: Array<number[] | undefined>;
 
   constructor(
+    private readonly series: HistorySeries,
     private readonly first: number,
     private readonly minutes: number,
   ) {
     this.present = new Uint8Array(minutes);
     this.bytes = new Float64Array(minutes);
     this.packets = new Float64Array(minutes);
+    this.protocols = series.protocols.map(() => new Float64Array(minutes).fill(Number.NaN));
     this.flows = new Array(minutes);
   }
 
-  /** Adds rows of bytes or packets to their minutes' totals. */
-  addTotals(rows: readonly StoredWindow[], into: 'bytes' | 'packets'): void {
-    const totals = this[into];
-    for (const row of rows) {
-      const i = this.index(row.start);
+  /** Adds window sums to their minutes. */
+  add(rows: readonly WindowSum[]): void {
+    for (const [seriesId, start, sum] of rows) {
+      const contribution = this.series.contributions.get(seriesId) as Contribution;
+      const i = (start - this.first) / MINUTE_MS;
       this.present[i] = 1;
-      totals[i] += row.sum;
-    }
-  }
-
-  /** Adds rows of per-protocol packets to their minutes' breakdowns. */
-  addProtocols(rows: readonly StoredWindow[], protocolOf: ReadonlyMap<number, string>): void {
-    for (const row of rows) {
-      const protocol = protocolOf.get(row.seriesId) as string;
-      let totals = this.protocols.get(protocol);
-      if (totals === undefined) {
-        totals = new Float64Array(this.minutes).fill(Number.NaN);
-        this.protocols.set(protocol, totals);
-      }
-      const i = this.index(row.start);
-      this.present[i] = 1;
-      totals[i] = (Number.isNaN(totals[i]) ? 0 : totals[i]) + row.sum;
-    }
-  }
-
-  /** Adds rows of conversation bytes to their minutes' conversations. */
-  addFlows(rows: readonly StoredWindow[], seriesOf: ReadonlyMap<number, SeriesRecord>): void {
-    for (const row of rows) {
-      const { labels } = seriesOf.get(row.seriesId) as SeriesRecord;
-      const i = this.index(row.start);
-      this.present[i] = 1;
-      const key = `${labels.local} ${labels.peer}`;
-      const flows = (this.flows[i] ??= new Map());
-      const flow = flows.get(key);
-      if (flow === undefined) flows.set(key, { local: labels.local, peer: labels.peer, bytes: row.sum });
-      else flow.bytes += row.sum;
+      if (contribution.to === 'bytes') this.bytes[i] += sum;
+      else if (contribution.to === 'packets') this.packets[i] += sum;
+      else if (contribution.to === 'protocol') {
+        const totals = this.protocols[contribution.index];
+        totals[i] = (Number.isNaN(totals[i]) ? 0 : totals[i]) + sum;
+      } else this.addFlow(i, contribution.index, sum);
     }
   }
 
@@ -167,7 +170,9 @@ class SpanAccumulator {
       if (this.present[i] === 0) continue;
       const start = this.first + i * MINUTE_MS;
       const breakdown: Record<string, number> = {};
-      for (const [protocol, totals] of this.protocols) if (!Number.isNaN(totals[i])) breakdown[protocol] = totals[i];
+      this.series.protocols.forEach((protocol, p) => {
+        if (!Number.isNaN(this.protocols[p][i])) breakdown[protocol] = this.protocols[p][i];
+      });
       views.push({
         timestamp: (start + MINUTE_MS) / SECOND_MS,
         window_start: start / SECOND_MS,
@@ -176,14 +181,31 @@ class SpanAccumulator {
         bytes_per_second: round(this.bytes[i] / (MINUTE_MS / SECOND_MS), 3),
         protocol_breakdown: breakdown,
         protocol_breakdown_unit: 'packets',
-        active_flows: flowViews(this.flows[i]?.values() ?? []),
+        active_flows: flowViews(this.conversationsAt(i)),
       });
     }
     return views;
   }
 
-  private index(start: number): number {
-    return (start - this.first) / MINUTE_MS;
+  private addFlow(i: number, conversation: number, bytes: number): void {
+    const pairs = (this.flows[i] ??= []);
+    for (let k = 0; k < pairs.length; k += 2) {
+      if (pairs[k] === conversation) {
+        pairs[k + 1] += bytes;
+        return;
+      }
+    }
+    pairs.push(conversation, bytes);
+  }
+
+  private conversationsAt(i: number): Array<{ local: string; peer: string; bytes: number }> {
+    const pairs = this.flows[i] ?? [];
+    const found: Array<{ local: string; peer: string; bytes: number }> = [];
+    for (let k = 0; k < pairs.length; k += 2) {
+      const { local, peer } = this.series.conversations[pairs[k]];
+      found.push({ local, peer, bytes: pairs[k + 1] });
+    }
+    return found;
   }
 }
 
@@ -192,28 +214,19 @@ class SpanAccumulator {
  * [start, end), newest first. Reads backwards from `end` a day at a time, until it has
  * `limit` windows: a query for the last windows of a long range reads only those, and, since
  * SQLite reads hold the event loop, no read holds it for more than a day of rows (the live
- * endpoint and the host's requests are served in between).
+ * endpoint and the host's requests are served in between). Counters need only their sums, so
+ * each day is one `readSums` of every series the history reads.
  */
 export async function queryNetworkHistory(store: Store, query: UnixRangeQuery): Promise<NetworkHistoryResult> {
   const series = await historySeries(store, query.filters);
-  const protocolOf = new Map(series.protocols.map((s) => [s.id, s.labels.protocol.toUpperCase()]));
-  const flowOf = new Map(series.flows.map((s) => [s.id, s]));
-  const ids = (list: readonly SeriesRecord[]): number[] => list.map((s) => s.id);
-  const any = Object.values(series).some((list: SeriesRecord[]) => list.length > 0);
+  const ids = [...series.contributions.keys()];
   const windows: NetworkWindowView[] = [];
   let to = query.end;
-  while (any && windows.length < query.limit && to > query.start) {
+  while (ids.length > 0 && windows.length < query.limit && to > query.start) {
     const from = Math.max(query.start, to - DAY_MS);
     const first = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
-    const read = (list: readonly SeriesRecord[]): Promise<StoredWindow[]> =>
-      list.length === 0 ? Promise.resolve([]) : store.readWindows('1m', ids(list), from, to, { withSketch: false });
-    // One read per kind of figure, concurrently: smaller sorts, and PostgreSQL runs them side by side.
-    const [bytes, packets, protocols, flows] = await Promise.all([read(series.bytes), read(series.packets), read(series.protocols), read(series.flows)]);
-    const span = new SpanAccumulator(first, Math.max(0, Math.ceil((to - first) / MINUTE_MS)));
-    span.addTotals(bytes, 'bytes');
-    span.addTotals(packets, 'packets');
-    span.addProtocols(protocols, protocolOf);
-    span.addFlows(flows, flowOf);
+    const span = new SpanAccumulator(series, first, Math.max(0, Math.ceil((to - first) / MINUTE_MS)));
+    span.add(await store.readSums('1m', ids, from, to));
     for (const window of span.newestFirst(query.limit - windows.length)) windows.push(window);
     to = from;
     await new Promise((resolve) => setImmediate(resolve));

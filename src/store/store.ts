@@ -31,6 +31,9 @@ export interface ReadWindowsOptions {
   readonly starts?: readonly number[];
 }
 
+/** One window's sum, as `readSums` returns it: [series id, start (epoch ms), sum]. */
+export type WindowSum = readonly [seriesId: number, start: number, sum: number];
+
 /**
  * A bucket of a rolled tier marked dirty: windows of the tiers below it were written after it
  * had been claimed for rolling (late data), so it has to be rolled again.
@@ -112,6 +115,13 @@ export interface Store {
     toMs: number,
     options?: ReadWindowsOptions,
   ): Promise<StoredWindow[]>;
+
+  /**
+   * The sum of each window of `tier` for the given series whose start lies in [fromMs, toMs),
+   * in no particular order: what counters hold, read without the other columns, unsorted and
+   * as arrays, for queries that add up many windows.
+   */
+  readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]>;
 
   /**
    * Deletes windows of `tier` that start before `cutoffMs`, in transactions of at most

@@ -192,6 +192,27 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await starts(minute(0), minute(5)), [0, 1, 2, 3, 4]);
   },
 
+  'readSums returns [series, start, sum] of the windows in [from, to) of the series asked for': async (store) => {
+    await store.writeWindows('1m', [
+      makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsA, start: minute(0), sum: 10 }),
+      makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsA, start: minute(1), sum: 11.5 }),
+      makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsA, start: minute(3), sum: 13 }),
+      makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsB, start: minute(1), sum: 21 }),
+      makeWindow({ labels: labelsA, start: minute(1), sum: 99 }),
+    ]);
+    const ids = await idsByKey(store);
+    const a = ids.get(makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsA }).series.key) as number;
+    const b = ids.get(makeWindow({ kind: 'counter', metric: 'net.bytes', labels: labelsB }).series.key) as number;
+    const sorted = (rows: ReadonlyArray<readonly number[]>) => [...rows].map((r) => [...r]).sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+    assert.deepEqual(sorted(await store.readSums('1m', [a, b, a], minute(0) + 1, minute(3) + 1)), [
+      [a, minute(1), 11.5],
+      [b, minute(1), 21],
+      [a, minute(3), 13],
+    ]);
+    assert.deepEqual(await store.readSums('1m', [a], minute(2), minute(2)), []);
+    assert.deepEqual(await store.readSums('1m', [], minute(0), minute(9)), []);
+  },
+
   'rewriting the same batch leaves the same rows (nothing double-counted)': async (store) => {
     const batch = [
       makeWindow({ labels: labelsA, start: minute(0) }),

@@ -14,6 +14,7 @@ import {
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
+  type WindowSum,
 } from '../store.js';
 import { inProcessMaintenance } from '../maintenance.js';
 import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
@@ -163,6 +164,21 @@ export function createMemoryStore(): Store {
         }
       }
       return found.sort((a, b) => a.start - b.start || a.seriesId - b.seriesId);
+    },
+
+    async readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]> {
+      assertOpen(closed);
+      assertTier(tier);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const stored = tierWindows(tier);
+      const found: WindowSum[] = [];
+      for (const id of new Set(seriesIds)) {
+        for (const w of stored.get(id)?.values() ?? []) {
+          if (w.start >= fromMs && w.start < toMs) found.push([id, w.start, w.sum]);
+        }
+      }
+      return found;
     },
 
     async deleteWindowsBefore(

@@ -19,6 +19,8 @@ export interface PgQueryConfig {
   readonly values?: unknown[];
   /** Parsers for this query's result columns only; the pool's and pg's global ones stay untouched. */
   readonly types?: PgTypeParsers;
+  /** `'array'`: each row as an array of its columns rather than an object (cheaper to build). */
+  readonly rowMode?: 'array';
 }
 
 /** A query's result: the subset of pg's `QueryResult` the store reads. */

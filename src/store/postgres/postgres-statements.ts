@@ -135,6 +135,8 @@ export interface WindowSql {
   readonly read: string;
   /** As `read`, without the sketch column. */
   readonly readWithoutSketch: string;
+  /** `series_id, start_ms, sum` of the same windows, in no particular order. */
+  readonly readSums: string;
   /** As `read`, only the windows whose t is in the timestamptz array $4. */
   readonly readAt: string;
   /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
@@ -174,6 +176,7 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     copy: `COPY ${table} (${columns}) FROM STDIN (FORMAT binary)`,
     read: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT ${select} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readSums: `SELECT series_id, ${epochMs('t')} AS start_ms, sum FROM ${table} WHERE ${where}`,
     readAt: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table}
       WHERE ${where} AND t = ANY($4::timestamptz[]) ORDER BY t, series_id`,
     deleteBatch: `

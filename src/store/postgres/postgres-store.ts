@@ -24,6 +24,7 @@ import {
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
+  type WindowSum,
 } from '../store.js';
 import {
   assertBatchSize,
@@ -473,6 +474,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         p99: row.p99,
         sketch: !withSketch || row.sketch == null ? null : hexBytes(row.sketch),
       }));
+    },
+
+    async readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const sql = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
+      const values = [[...seriesIds], timeParam(fromMs), timeParam(toMs)];
+      const { rows } = await pool.query({ text: sql.readSums, values, types: PG_TYPES, rowMode: 'array' });
+      return rows as WindowSum[];
     },
 
     /**

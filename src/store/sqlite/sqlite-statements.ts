@@ -46,6 +46,8 @@ export interface WindowSql {
   readonly read: string;
   /** As `read`, without the sketch column. */
   readonly readWithoutSketch: string;
+  /** `[series_id, start in epoch ms, sum]` of the same windows, in no particular order: (idsJson, from, to). */
+  readonly readSums: string;
   /** As `read`, only the windows whose t is in a second JSON array parameter: (idsJson, from, to, startsJson). */
   readonly readAt: string;
   /** Deletes at most `limit` windows with `t < cutoff`, found through the index on t: (cutoff, limit). */
@@ -73,6 +75,7 @@ export function windowSql(tier: Tier): WindowSql {
         sketch = excluded.sketch`,
     read: `SELECT series_id, t, ${values}, sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT series_id, t, ${values} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
+    readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
     readAt: `SELECT series_id, t, ${values}, sketch FROM ${table}
       WHERE ${where} AND t IN (SELECT value FROM json_each(?)) ORDER BY t, series_id`,
     // A WITHOUT ROWID table has no rowid to pick a batch by, so the batch is picked by its key.

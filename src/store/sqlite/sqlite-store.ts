@@ -19,6 +19,7 @@ import {
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
+  type WindowSum,
 } from '../store.js';
 import {
   assertBatchSize,
@@ -75,6 +76,7 @@ interface WindowStatements {
   readonly upsert: SqliteStatement;
   readonly read: SqliteStatement;
   readonly readWithoutSketch: SqliteStatement;
+  readonly readSums: SqliteStatement;
   readonly readAt: SqliteStatement;
   readonly deleteBatch: SqliteStatement;
   readonly first: SqliteStatement;
@@ -206,6 +208,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         upsert: prepare(sql.upsert),
         read: prepareRaw(sql.read),
         readWithoutSketch: prepareRaw(sql.readWithoutSketch),
+        readSums: prepareRaw(sql.readSums),
         readAt: prepareRaw(sql.readAt),
         deleteBatch: prepare(sql.deleteBatch),
         first: prepare(sql.first),
@@ -351,6 +354,15 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         p99: row[9],
         sketch: !withSketch || row[10] == null ? null : asUint8Array(row[10]),
       }));
+    },
+
+    async readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const { readSums } = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
+      return readSums.all(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as WindowSum[];
     },
 
     async deleteWindowsBefore(
