@@ -42,10 +42,11 @@ export function planSegments(
 
 /** The watermarks a plan for `tier` needs, read from the store (none for 1m). */
 export async function readWatermarks(store: Store, tier: Tier): Promise<Record<'1h' | '1d', number | null>> {
-  return {
-    '1h': tier === '1m' ? null : await store.getWatermark('1h'),
-    '1d': tier === '1d' ? await store.getWatermark('1d') : null,
-  };
+  const [hour, day] = await Promise.all([
+    tier === '1m' ? null : store.getWatermark('1h'),
+    tier === '1d' ? store.getWatermark('1d') : null,
+  ]);
+  return { '1h': hour, '1d': day };
 }
 
 /** The segments that cover [start, end) from `tier` stitched with finer tiers, by the store's watermarks now. */

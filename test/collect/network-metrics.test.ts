@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,24 +11,10 @@ import { MINUTE_MS } from '../../src/model/duration.js';
 import type { Window } from '../../src/model/window.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { tempDir } from '../support/tmp.js';
+import { HAS_SS, LINUX, procNetDev } from '../support/proc-net.js';
 
 const T0 = Date.parse('2026-11-20T14:05:00Z');
 const labels = { service: 'api', instance: 'i1' };
-const linux = process.platform === 'linux';
-const hasSs = (() => {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const HEAD = `Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-`;
-const dev = (rows: [string, number, number, number, number][]) =>
-  HEAD + rows.map(([n, rb, rp, tb, tp]) => `  ${n}: ${rb} ${rp} 0 0 0 0 0 0 ${tb} ${tp} 0 0 0 0 0 0`).join('\n') + '\n';
 const snmp = (tcpIn: number, tcpOut: number, retrans: number, udpIn: number, udpOut: number, icmpIn: number) => `Icmp: InMsgs InErrors OutMsgs
 Icmp: ${icmpIn} 0 0
 Tcp: ActiveOpens CurrEstab InSegs OutSegs RetransSegs
@@ -110,12 +95,12 @@ describe('NetworkMetricsRecorder', () => {
         return s;
       };
 
-      write(dev([['lo', 100, 1, 100, 1], ['eth0', 5_000, 50, 2_000, 20], ['ifb0', 0, 0, 0, 0]]), snmp(100, 90, 1, 10, 10, 3));
+      write(procNetDev([['lo', 100, 1, 100, 1], ['eth0', 5_000, 50, 2_000, 20], ['ifb0', 0, 0, 0, 0]]), snmp(100, 90, 1, 10, 10, 3));
       metrics.record(await take());
       const baseline = recorder.rotate(T0 + MINUTE_MS);
       assert.deepEqual([...sums(baseline)], [[`${NETWORK_METRICS.connections}{protocol=tcp}`, 7]], 'only the gauge at the baseline');
 
-      write(dev([['lo', 600, 6, 600, 6], ['eth0', 8_000, 80, 2_500, 25], ['ifb0', 0, 0, 0, 0]]), snmp(150, 120, 4, 10, 12, 3));
+      write(procNetDev([['lo', 600, 6, 600, 6], ['eth0', 8_000, 80, 2_500, 25], ['ifb0', 0, 0, 0, 0]]), snmp(150, 120, 4, 10, 12, 3));
       metrics.record(await take());
       const got = sums(recorder.rotate(T0 + 2 * MINUTE_MS));
       assert.deepEqual(
@@ -142,7 +127,7 @@ describe('NetworkMetricsRecorder', () => {
     }
   });
 
-  it('records this machine’s loopback traffic and, with ss, its busiest conversations', { skip: !linux && 'Linux only' }, async () => {
+  it('records this machine’s loopback traffic and, with ss, its busiest conversations', { skip: !LINUX && 'Linux only' }, async () => {
     const payload = Buffer.alloc(1 << 20, 'x');
     const server = createServer((req, res) => {
       req.resume();
@@ -179,7 +164,7 @@ describe('NetworkMetricsRecorder', () => {
       const got = sums(recorder.rotate(T0 + 2 * MINUTE_MS));
       assert.ok((got.get('system.network.io{direction=receive,interface=lo}') ?? 0) >= 6 * payload.length);
       assert.ok((got.get('system.network.protocol.packets{protocol=tcp}') ?? 0) > 0);
-      if (!hasSs) return;
+      if (!HAS_SS) return;
       assert.ok(clientPort > 0);
       const service = `127.0.0.1:${Math.min(port, clientPort)}`;
       const flows = [...got].filter(([key]) => key.startsWith(`${NETWORK_METRICS.flowIo}{`) && key.includes(service));

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,22 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NetworkSampler, runSs, type NetworkSampleAvailable } from '../../src/collect/network.js';
 import { tempDir } from '../support/tmp.js';
+import { HAS_SS, LINUX, procNetDev } from '../support/proc-net.js';
 
-const linux = process.platform === 'linux';
-const hasSs = (() => {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const HEAD = `Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-`;
-const dev = (rows: [string, number | bigint, number, number | bigint, number][]) =>
-  HEAD + rows.map(([n, rb, rp, tb, tp]) => `  ${n}: ${rb} ${rp} 0 0 0 0 0 0 ${tb} ${tp} 0 0 0 0 0 0`).join('\n') + '\n';
 const snmp = (inSegs: number, outSegs: number, estab: number, udpIn: number) => `Icmp: InMsgs InErrors OutMsgs
 Icmp: 1 0 2
 Tcp: ActiveOpens CurrEstab InSegs OutSegs RetransSegs
@@ -46,7 +31,7 @@ describe('NetworkSampler on fixture counters', () => {
         writeFileSync(join(dir, 'net', 'snmp'), snmpText);
       };
       const sampler = new NetworkSampler({ procRoot: dir, platform: 'linux', topConnections: 0 });
-      write(dev([['lo', 1000, 10, 1000, 10], ['eth0', 4294967000, 100, 5_000_000, 50]]), snmp(100, 200, 4, 7));
+      write(procNetDev([['lo', 1000, 10, 1000, 10], ['eth0', 4294967000, 100, 5_000_000, 50]]), snmp(100, 200, 4, 7));
       const first = available(await sampler.sample());
       assert.equal(first.intervalMs, null);
       assert.equal(first.totals, null);
@@ -54,7 +39,7 @@ describe('NetworkSampler on fixture counters', () => {
       assert.equal(first.protocols?.tcp.inSegs, null);
       assert.equal(first.protocols?.tcp.currEstab, 4);
 
-      write(dev([['lo', 6000, 20, 6000, 20], ['eth0', 704, 110, 300, 53], ['wlan0', 9, 1, 9, 1]]) + 'broken\n', snmp(150, 260, 5, 7) + 'Ip: X\n');
+      write(procNetDev([['lo', 6000, 20, 6000, 20], ['eth0', 704, 110, 300, 53], ['wlan0', 9, 1, 9, 1]]) + 'broken\n', snmp(150, 260, 5, 7) + 'Ip: X\n');
       const second = available(await sampler.sample());
       assert.ok(second.intervalMs !== null && second.intervalMs >= 0);
       assert.deepEqual(second.interfaces, [
@@ -115,7 +100,7 @@ describe('runSs', () => {
   });
 });
 
-describe('NetworkSampler on this machine', { skip: !linux && 'Linux only' }, () => {
+describe('NetworkSampler on this machine', { skip: !LINUX && 'Linux only' }, () => {
   it('sees loopback HTTP traffic in lo, TCP segments and, with ss, the busiest connection', async () => {
     const payload = Buffer.alloc(1 << 20, 'x'); // 1 MiB each way per request
     const server = createServer((req, res) => {
@@ -139,7 +124,7 @@ describe('NetworkSampler on this machine', { skip: !linux && 'Linux only' }, () 
       assert.equal(await exchange(), payload.length); // the connection exists before the baseline
       const sampler = new NetworkSampler();
       const baseline = available(await sampler.sample());
-      assert.deepEqual(baseline.errors, hasSs ? [] : [{ source: 'ss', message: 'ss not found (install iproute2)' }]);
+      assert.deepEqual(baseline.errors, HAS_SS ? [] : [{ source: 'ss', message: 'ss not found (install iproute2)' }]);
       assert.deepEqual(baseline.busiestConnections, []);
       for (let i = 0; i < 3; i++) assert.equal(await exchange(), payload.length);
       const s = available(await sampler.sample());
@@ -154,7 +139,7 @@ describe('NetworkSampler on this machine', { skip: !linux && 'Linux only' }, () 
       assert.ok(tcp.currEstab !== null && tcp.currEstab >= 2);
       assert.ok(s.intervalMs !== null && s.intervalMs >= 0);
 
-      if (!hasSs) return;
+      if (!HAS_SS) return;
       assert.deepEqual(s.errors, []);
       // the client's and the server's socket of the one keep-alive connection; other processes' busier flows may rank above them
       const ours = s.busiestConnections.filter((c) => c.local === `127.0.0.1:${port}` || c.peer === `127.0.0.1:${port}`);

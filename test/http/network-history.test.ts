@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,22 +16,10 @@ import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../su
 import { tempDir } from '../support/tmp.js';
 import { testClock, testVelocity } from '../support/velocity.js';
 import { skipUnlessSelected } from '../store/conformance.js';
+import { HAS_SS, LINUX, PROC_NET_DEV_HEAD } from '../support/proc-net.js';
 
 const T0 = Date.parse('2026-11-20T14:00:00Z');
 const S0 = T0 / 1000;
-const linux = process.platform === 'linux';
-const hasSs = (() => {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const HEAD = `Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-`;
 /** Cumulative counters of one collection: lo and eth0 bytes/packets, TCP/UDP/ICMP in and out. */
 interface Counters {
   lo: number;
@@ -45,7 +32,7 @@ interface Counters {
   icmpIn: number;
 }
 const devText = (c: Counters) =>
-  HEAD +
+  PROC_NET_DEV_HEAD +
   `    lo: ${c.lo} ${c.lo / 100} 0 0 0 0 0 0 ${c.lo} ${c.lo / 100} 0 0 0 0 0 0\n` +
   `  eth0: ${c.eth0Rx} ${c.eth0Rx / 1000} 0 0 0 0 0 0 ${c.eth0Tx} ${c.eth0Tx / 1000} 0 0 0 0 0 0\n`;
 const snmpText = (c: Counters) => `Icmp: InMsgs InErrors OutMsgs
@@ -185,7 +172,7 @@ function networkHistorySuite(name: string, skip: string | false, open: () => Pro
       assert.deepEqual(body.windows.map(withoutFlows), [expectedWindow(5), expectedWindow(3), expectedWindow(2), expectedWindow(1)]);
     });
 
-    it('lists the busiest TCP conversations of each window', { skip: (!linux || !hasSs) && 'needs ss on Linux' }, async () => {
+    it('lists the busiest TCP conversations of each window', { skip: (!LINUX || !HAS_SS) && 'needs ss on Linux' }, async () => {
       const { body } = await get(`/metrics/history?start=${S0 + 120}&end=${S0 + 180}`);
       assert.equal(body.windows.length, 1);
       const flows = body.windows[0].active_flows as Array<Record<string, any>>;
