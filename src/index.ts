@@ -31,7 +31,7 @@ export {
 } from './store/open-store.js';
 export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
-export type { HistoryResult, HistoryPoint } from './query/history.js';
+export type { HistoryResult, HistoryPoint, HistoryColumns, HistoryGroup } from './query/history.js';
 export type { RouteMetrics, OperationMetrics, TimeRange, AdminMetrics } from './query/contract-b.js';
 export type { LiveSnapshot, LiveRoute, LiveStats } from './query/live.js';
 export type { SystemHistoryResult, SystemHistoryPoint } from './query/system-history.js';

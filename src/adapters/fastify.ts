@@ -44,7 +44,7 @@ function register(fastify: FastifyInstance, options: VelocityPluginOptions, done
     // is also cheaper than a second hook.
     // Our own start mark: `reply.elapsedTime` reads 0 once the raw response has closed.
     const startedAt = performance.now();
-    reply.raw.once('close', () => {
+    reply.raw.on('close', () => {
       const durationMs = performance.now() - startedAt;
       if (reply.raw.writableFinished) {
         http.record(request.method, routeOf(request), reply.statusCode, durationMs);

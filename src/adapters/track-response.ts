@@ -22,8 +22,9 @@ export function trackResponse<Req extends IncomingMessage>(
 ): void {
   const startedAt = performance.now();
   // One 'close' listener serves both outcomes: node:http emits it after every response,
-  // finished or not, and a listener fewer is measurably cheaper per request.
-  res.once('close', () => {
+  // finished or not, and a listener fewer is measurably cheaper per request. `on`, not
+  // `once`: 'close' comes once, and `once` would wrap the listener in two more objects.
+  res.on('close', () => {
     const durationMs = performance.now() - startedAt;
     const route = routeOf(req, res.statusCode);
     if (res.writableFinished) http.record(req.method ?? 'GET', route, res.statusCode, durationMs);

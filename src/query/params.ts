@@ -19,8 +19,9 @@ import {
   type TierRetention,
 } from './steps.js';
 
-/** Default number of points, and the most a query may ask for. */
+/** Default number of points. */
 export const DEFAULT_LIMIT = 1440;
+/** The most points a query may ask for. */
 export const MAX_LIMIT = 10_000;
 /** The longest range a query may span at a 1-minute step. */
 export const MAX_RANGE_AT_1M_MS = 30 * DAY_MS;

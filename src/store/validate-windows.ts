@@ -72,33 +72,32 @@ export function validateWindows(tier: Tier, windows: readonly Window[]): void {
   const checked = new Set<SeriesDescriptor>();
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i];
-    const at = `windows[${i}]`;
-    if (w === null || typeof w !== 'object') throw invalidParameter(at, 'must be a window');
+    if (w === null || typeof w !== 'object') throw invalidParameter(`windows[${i}]`, 'must be a window');
     if (!Number.isSafeInteger(w.start) || w.start % widthMs !== 0) {
       throw invalidParameter(
-        `${at}.start`,
+        `windows[${i}].start`,
         `must be an integer multiple of ${widthMs} ms for tier ${tier} (got ${String(w.start)})`,
       );
     }
     if (!isFiniteNumber(w.count) || w.count < 0) {
-      throw invalidParameter(`${at}.count`, `must be a finite number ≥ 0 (got ${String(w.count)})`);
+      throw invalidParameter(`windows[${i}].count`, `must be a finite number ≥ 0 (got ${String(w.count)})`);
     }
     for (const field of ['sum', 'min', 'max'] as const) {
       if (!isFiniteNumber(w[field])) {
-        throw invalidParameter(`${at}.${field}`, `must be a finite number (got ${String(w[field])})`);
+        throw invalidParameter(`windows[${i}].${field}`, `must be a finite number (got ${String(w[field])})`);
       }
     }
     for (const field of ['last', 'p50', 'p95', 'p99'] as const) {
       const value = w[field];
       if (value !== null && !isFiniteNumber(value)) {
-        throw invalidParameter(`${at}.${field}`, `must be null or a finite number (got ${String(value)})`);
+        throw invalidParameter(`windows[${i}].${field}`, `must be null or a finite number (got ${String(value)})`);
       }
     }
     if (w.sketch !== null && !(w.sketch instanceof Uint8Array)) {
-      throw invalidParameter(`${at}.sketch`, 'must be null or a Uint8Array');
+      throw invalidParameter(`windows[${i}].sketch`, 'must be null or a Uint8Array');
     }
     if (!checked.has(w.series)) {
-      checkSeries(at, w.series);
+      checkSeries(`windows[${i}]`, w.series);
       checked.add(w.series);
     }
   }
