@@ -227,20 +227,27 @@ export class NetworkSampler {
       if (kind !== 'first' && kind !== 'increase') events.push({ key, kind });
       return d;
     };
-    const read = async (file: string): Promise<string | null> => {
+    /** A file's text, or its read error: the reads run together, their errors are listed in file order. */
+    const read = async (file: string): Promise<string | { source: string; message: string }> => {
       const path = join(this.procRoot, 'net', file);
       try {
         return await readFile(path, 'utf8');
       } catch (error) {
-        errors.push({ source: path, message: error instanceof Error ? error.message : String(error) });
-        return null;
+        return { source: path, message: error instanceof Error ? error.message : String(error) };
       }
     };
-    const [devText, snmpText, ss] = await Promise.all([
+    const [devRead, snmpRead, ss] = await Promise.all([
       read('dev'),
       read('snmp'),
       this.topConnections > 0 ? runSs(this.ssCommand, this.ssTimeoutMs) : null,
     ]);
+    const textOf = (result: string | { source: string; message: string }): string | null => {
+      if (typeof result === 'string') return result;
+      errors.push(result);
+      return null;
+    };
+    const devText = textOf(devRead);
+    const snmpText = textOf(snmpRead);
 
     const interfaces: InterfaceInterval[] = [];
     const seen = new Set<string>();
