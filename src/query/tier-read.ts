@@ -75,16 +75,3 @@ export async function readSegments(
   );
   return parts.length === 1 ? parts[0] : parts.flat();
 }
-
-/** The windows of series `ids` over [start, end), from `tier` stitched with finer tiers, ordered by start. */
-export async function readAcrossTiers(
-  store: Store,
-  tier: Tier,
-  ids: readonly number[],
-  start: number,
-  end: number,
-  options: ReadWindowsOptions = {},
-): Promise<StoredWindow[]> {
-  if (ids.length === 0) return [];
-  return readSegments(store, await planRead(store, tier, start, end), ids, options);
-}

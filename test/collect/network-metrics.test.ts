@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { busiestConversations, conversationEndpoints, splitAddress } from '../../src/collect/flows.js';
@@ -10,8 +8,8 @@ import { NetworkSampler, type BusyConnection, type NetworkSampleAvailable } from
 import { MINUTE_MS } from '../../src/model/duration.js';
 import type { Window } from '../../src/model/window.js';
 import { Recorder } from '../../src/record/recorder.js';
+import { HAS_SS, LINUX, loopbackPair, procNetDev } from '../support/proc-net.js';
 import { tempDir } from '../support/tmp.js';
-import { HAS_SS, LINUX, procNetDev } from '../support/proc-net.js';
 
 const T0 = Date.parse('2026-11-20T14:05:00Z');
 const labels = { service: 'api', instance: 'i1' };
@@ -128,28 +126,9 @@ describe('NetworkMetricsRecorder', () => {
   });
 
   it('records this machine’s loopback traffic and, with ss, its busiest conversations', { skip: !LINUX && 'Linux only' }, async () => {
-    const payload = Buffer.alloc(1 << 20, 'x');
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.end(payload));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    let clientPort = 0;
-    const exchange = () =>
-      new Promise<number>((resolve, reject) => {
-        const req = request({ port, host: '127.0.0.1', method: 'POST', agent }, (res) => {
-          let n = 0;
-          res.on('data', (c: Buffer) => (n += c.length));
-          res.on('end', () => resolve(n));
-        });
-        req.on('socket', (socket) => socket.once('connect', () => (clientPort = socket.localPort ?? 0)));
-        req.on('error', reject);
-        req.end(payload);
-      });
+    const pair = await loopbackPair(1 << 20);
     try {
-      assert.equal(await exchange(), payload.length);
+      assert.equal(await pair.exchange(), pair.bytes);
       const sampler = new NetworkSampler({ topConnections: 1_000_000 });
       const recorder = new Recorder(T0);
       const metrics = new NetworkMetricsRecorder(recorder, labels);
@@ -157,26 +136,25 @@ describe('NetworkMetricsRecorder', () => {
       assert.ok(baseline.available);
       metrics.record(baseline);
       recorder.rotate(T0 + MINUTE_MS);
-      for (let i = 0; i < 3; i++) assert.equal(await exchange(), payload.length);
+      for (let i = 0; i < 3; i++) assert.equal(await pair.exchange(), pair.bytes);
       const sample = await sampler.sample();
       assert.ok(sample.available);
       metrics.record(sample);
       const got = sums(recorder.rotate(T0 + 2 * MINUTE_MS));
-      assert.ok((got.get('system.network.io{direction=receive,interface=lo}') ?? 0) >= 6 * payload.length);
+      assert.ok((got.get('system.network.io{direction=receive,interface=lo}') ?? 0) >= 6 * pair.bytes);
       assert.ok((got.get('system.network.protocol.packets{protocol=tcp}') ?? 0) > 0);
       if (!HAS_SS) return;
-      assert.ok(clientPort > 0);
-      const service = `127.0.0.1:${Math.min(port, clientPort)}`;
+      assert.ok(pair.clientPort() > 0);
+      const service = pair.service();
       const flows = [...got].filter(([key]) => key.startsWith(`${NETWORK_METRICS.flowIo}{`) && key.includes(service));
       // the client's and the server's socket, each sending and receiving 3 MiB and headers
       assert.equal(flows.length, 2, JSON.stringify([...got.keys()]));
       for (const [key, bytes] of flows) {
         assert.match(key, /127\.0\.0\.1:\*/);
-        assert.ok(bytes >= 5.9 * payload.length && bytes < 6.1 * payload.length, `${key}: ${bytes}`);
+        assert.ok(bytes >= 5.9 * pair.bytes && bytes < 6.1 * pair.bytes, `${key}: ${bytes}`);
       }
     } finally {
-      agent.destroy();
-      await new Promise((r) => server.close(r));
+      await pair.close();
     }
   });
 });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NetworkSampler, runSs, type NetworkSampleAvailable } from '../../src/collect/network.js';
+import { HAS_SS, LINUX, loopbackPair, procNetDev } from '../support/proc-net.js';
 import { tempDir } from '../support/tmp.js';
-import { HAS_SS, LINUX, procNetDev } from '../support/proc-net.js';
 
 const snmp = (inSegs: number, outSegs: number, estab: number, udpIn: number) => `Icmp: InMsgs InErrors OutMsgs
 Icmp: 1 0 2
@@ -102,35 +100,18 @@ describe('runSs', () => {
 
 describe('NetworkSampler on this machine', { skip: !LINUX && 'Linux only' }, () => {
   it('sees loopback HTTP traffic in lo, TCP segments and, with ss, the busiest connection', async () => {
-    const payload = Buffer.alloc(1 << 20, 'x'); // 1 MiB each way per request
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.end(payload));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const exchange = () =>
-      new Promise<number>((resolve, reject) => {
-        const req = request({ port, host: '127.0.0.1', method: 'POST', agent }, (res) => {
-          let n = 0;
-          res.on('data', (c: Buffer) => (n += c.length));
-          res.on('end', () => resolve(n));
-        });
-        req.on('error', reject);
-        req.end(payload);
-      });
+    const pair = await loopbackPair(1 << 20); // 1 MiB each way per request
     try {
-      assert.equal(await exchange(), payload.length); // the connection exists before the baseline
+      assert.equal(await pair.exchange(), pair.bytes); // the connection exists before the baseline
       const sampler = new NetworkSampler();
       const baseline = available(await sampler.sample());
       assert.deepEqual(baseline.errors, HAS_SS ? [] : [{ source: 'ss', message: 'ss not found (install iproute2)' }]);
       assert.deepEqual(baseline.busiestConnections, []);
-      for (let i = 0; i < 3; i++) assert.equal(await exchange(), payload.length);
+      for (let i = 0; i < 3; i++) assert.equal(await pair.exchange(), pair.bytes);
       const s = available(await sampler.sample());
 
       const lo = s.interfaces.find((i) => i.name === 'lo');
-      assert.ok(lo && lo.rxBytes !== null && lo.rxBytes >= 6 * payload.length, `lo ${JSON.stringify(lo)}`);
+      assert.ok(lo && lo.rxBytes !== null && lo.rxBytes >= 6 * pair.bytes, `lo ${JSON.stringify(lo)}`);
       assert.equal(lo.rxBytes, lo.txBytes, 'loopback counts each byte as received and sent');
       assert.ok(lo.rxPackets !== null && lo.rxPackets > 0);
       assert.ok(s.totals !== null && Object.values(s.totals).every((v) => v >= 0));
@@ -142,15 +123,15 @@ describe('NetworkSampler on this machine', { skip: !LINUX && 'Linux only' }, () 
       if (!HAS_SS) return;
       assert.deepEqual(s.errors, []);
       // the client's and the server's socket of the one keep-alive connection; other processes' busier flows may rank above them
-      const ours = s.busiestConnections.filter((c) => c.local === `127.0.0.1:${port}` || c.peer === `127.0.0.1:${port}`);
+      const ours = s.busiestConnections.filter((c) => c.local === `127.0.0.1:${pair.port}` || c.peer === `127.0.0.1:${pair.port}`);
       assert.equal(ours.length, 2, JSON.stringify(s.busiestConnections));
       for (const c of ours) {
         // three exchanges in the interval: 3 MiB each way plus HTTP headers; the first exchange was before the
         // baseline. The peer's last ACKs of an exchange may land on either side of an `ss` run, hence the margin.
         for (const bytes of [c.bytesAcked, c.bytesReceived]) {
-          assert.ok(bytes >= 2.9 * payload.length && bytes < 3.1 * payload.length, `interval bytes ${bytes}`);
+          assert.ok(bytes >= 2.9 * pair.bytes && bytes < 3.1 * pair.bytes, `interval bytes ${bytes}`);
         }
-        assert.ok(c.totalBytesAcked >= 3.9 * payload.length && c.totalBytesReceived >= 3.9 * payload.length);
+        assert.ok(c.totalBytesAcked >= 3.9 * pair.bytes && c.totalBytesReceived >= 3.9 * pair.bytes);
         assert.equal(c.state, 'ESTAB');
       }
       for (let i = 1; i < s.busiestConnections.length; i++) {
@@ -158,8 +139,7 @@ describe('NetworkSampler on this machine', { skip: !LINUX && 'Linux only' }, () 
         assert.ok(a.bytesAcked + a.bytesReceived >= b.bytesAcked + b.bytesReceived, 'busiest first');
       }
     } finally {
-      agent.destroy();
-      await new Promise((r) => server.close(r));
+      await pair.close();
     }
   });
 });

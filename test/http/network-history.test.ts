@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NetworkMetricsRecorder } from '../../src/collect/network-metrics.js';
@@ -16,7 +15,7 @@ import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../su
 import { tempDir } from '../support/tmp.js';
 import { testClock, testVelocity } from '../support/velocity.js';
 import { skipUnlessSelected } from '../store/conformance.js';
-import { HAS_SS, LINUX, PROC_NET_DEV_HEAD } from '../support/proc-net.js';
+import { HAS_SS, LINUX, PROC_NET_DEV_HEAD, loopbackPair } from '../support/proc-net.js';
 
 const T0 = Date.parse('2026-11-20T14:00:00Z');
 const S0 = T0 / 1000;
@@ -72,39 +71,6 @@ function expectedWindow(minute: number) {
   };
 }
 
-/** A keep-alive HTTP server on loopback and a client that exchanges `bytes` each way per call. */
-async function loopbackPair(bytes: number) {
-  const payload = Buffer.alloc(bytes, 'x');
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end(payload));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  let clientPort = 0;
-  const exchange = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ port, host: '127.0.0.1', method: 'POST', agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('socket', (socket) => socket.once('connect', () => (clientPort = socket.localPort ?? 0)));
-      req.on('error', reject);
-      req.end(payload);
-    });
-  await exchange(); // the connection exists before the collections start
-  return {
-    exchange,
-    /** The conversation's service side as the history shows it: the lower of the two ports. */
-    service: () => `127.0.0.1:${Math.min(port, clientPort)}`,
-    close: async () => {
-      agent.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
 function networkHistorySuite(name: string, skip: string | false, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
   describe(`GET /metrics/history over ${name}`, { skip }, () => {
     const clock = testClock(T0);
@@ -124,6 +90,7 @@ function networkHistorySuite(name: string, skip: string | false, open: () => Pro
       const sampler = new NetworkSampler({ procRoot: proc.dir, platform: 'linux', topConnections: 1_000_000 });
       const metrics = new NetworkMetricsRecorder(velocity.recorder, { service: 'api', instance: 'i1' });
       const pair = await loopbackPair(256 * 1024);
+      await pair.exchange(); // the connection exists before the collections start
       try {
         for (const [minute, counters] of COLLECTIONS) {
           if (minute === 2) for (let i = 0; i < 4; i++) await pair.exchange(); // 1 MiB each way within minute 2

@@ -8,6 +8,7 @@
  */
 import type { RollupTier } from '../../model/rollup.js';
 import { TIER_MS } from '../../model/window.js';
+import { PLATFORM_AGGREGATE_COLUMNS } from '../platform-aggregate-columns.js';
 import type { PlatformAggregate } from '../store.js';
 import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
 import { assertRollupTier, assertTime } from '../validate-windows.js';
@@ -39,17 +40,6 @@ interface Row {
   computed_ms: number;
 }
 
-const VALUE_COLUMNS = [
-  'request_count',
-  'success_count',
-  'error_count',
-  'error_4xx_count',
-  'error_5xx_count',
-  'timeout_count',
-  'avg_latency_ms',
-  'p99_latency_ms',
-  'error_rate',
-] as const;
 
 /** The statements of `tier`'s table in `schema`. */
 function tableSql(schema: string, tier: RollupTier): TableSql {
@@ -61,15 +51,15 @@ function tableSql(schema: string, tier: RollupTier): TableSql {
   const epochMs = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::int8`;
   return {
     upsert: `
-      INSERT INTO ${table} (${bucket}, platform, ${VALUE_COLUMNS.join(', ')}, computed_at)
-      SELECT ${asBucket('u.bucket_ms')}, u.platform, ${VALUE_COLUMNS.map((c) => `u.${c}`).join(', ')}, to_timestamp(u.computed_ms / 1000)
+      INSERT INTO ${table} (${bucket}, platform, ${PLATFORM_AGGREGATE_COLUMNS.join(', ')}, computed_at)
+      SELECT ${asBucket('u.bucket_ms')}, u.platform, ${PLATFORM_AGGREGATE_COLUMNS.map((c) => `u.${c}`).join(', ')}, to_timestamp(u.computed_ms / 1000)
       FROM unnest($1::float8[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
                   $9::float8[], $10::float8[], $11::float8[], $12::float8[])
-        AS u (bucket_ms, platform, ${VALUE_COLUMNS.join(', ')}, computed_ms)
+        AS u (bucket_ms, platform, ${PLATFORM_AGGREGATE_COLUMNS.join(', ')}, computed_ms)
       ON CONFLICT (${bucket}, platform) DO UPDATE SET
-        ${[...VALUE_COLUMNS, 'computed_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`,
+        ${[...PLATFORM_AGGREGATE_COLUMNS, 'computed_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`,
     read: `
-      SELECT ${epochMs(bucket)} AS bucket_ms, platform, ${VALUE_COLUMNS.join(', ')}, ${epochMs('computed_at')} AS computed_ms
+      SELECT ${epochMs(bucket)} AS bucket_ms, platform, ${PLATFORM_AGGREGATE_COLUMNS.join(', ')}, ${epochMs('computed_at')} AS computed_ms
       FROM ${table} WHERE ${bucket} >= ${asBucket('$1::float8')} AND ${bucket} < ${asBucket('$2::float8')}
       ORDER BY ${bucket}, platform COLLATE "C"`,
     deleteBefore: `DELETE FROM ${table} WHERE ${bucket} < ${asBucket('$1::float8')}`,

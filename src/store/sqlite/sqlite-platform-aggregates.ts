@@ -9,6 +9,7 @@
  */
 import type { RollupTier } from '../../model/rollup.js';
 import { TIER_MS } from '../../model/window.js';
+import { PLATFORM_AGGREGATE_COLUMNS } from '../platform-aggregate-columns.js';
 import type { PlatformAggregate } from '../store.js';
 import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
 import { assertRollupTier, assertTime } from '../validate-windows.js';
@@ -20,18 +21,8 @@ const TABLES: Readonly<Record<RollupTier, { readonly table: string; readonly buc
   '1d': { table: 'ops_metrics_daily', bucket: 'bucket_date' },
 };
 
-const VALUE_COLUMNS = [
-  'request_count',
-  'success_count',
-  'error_count',
-  'error_4xx_count',
-  'error_5xx_count',
-  'timeout_count',
-  'avg_latency_ms',
-  'p99_latency_ms',
-  'error_rate',
-  'computed_at',
-] as const;
+/** The columns written and read besides the bucket and platform: the values, then when they were computed. */
+const VALUE_COLUMNS = [...PLATFORM_AGGREGATE_COLUMNS, 'computed_at'] as const;
 
 /** The statements on one tier's table. */
 interface TableStatements {
