@@ -9,7 +9,7 @@ import { HTTP_DURATION_METRIC, STATUS_CLASSES, type StatusClass } from '../colle
 import { formatDuration } from '../model/duration.js';
 import { Sketch } from '../model/sketch.js';
 import { formatTime } from '../model/time.js';
-import type { StoredWindow, Tier } from '../model/window.js';
+import type { Tier } from '../model/window.js';
 import type { SeriesRecord, Store } from '../store/store.js';
 import { round } from './derive.js';
 import type { GroupOrder, HistoryFormat, HistoryQuery } from './params.js';
@@ -21,7 +21,7 @@ import {
   type HistoryPoint,
   type PointSink,
 } from './points.js';
-import { readForPoints } from './sketch-read.js';
+import { readForPoints, type PointWindows } from './sketch-read.js';
 
 export type { HistoryColumns, HistoryPoint, StatusCounts } from './points.js';
 
@@ -72,7 +72,7 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
   for (const s of series) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
   const groupOf = query.groupBy.length === 0 ? null : groupIndexOf(series, query.groupBy);
   const ids = series.map((s) => s.id);
-  const windows = await readForPoints(store, query, ids, groupOf, query.groupBy.length > 0 && query.order === 'p95');
+  const source = await readForPoints(store, query, ids, groupOf, query.groupBy.length > 0 && query.order === 'p95');
   const head = {
     start: formatTime(query.start),
     end: formatTime(query.end),
@@ -84,7 +84,7 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
     format: query.format,
   };
   if (query.groupBy.length === 0) {
-    const layout = buildPoints(windows, classOf, query.start, query.end, query.stepMs, sinkFor(query));
+    const layout = buildPoints(source, null, classOf, query.start, query.end, query.stepMs, sinkFor(query));
     return { ...head, [query.format]: layout };
   }
   return {
@@ -92,7 +92,7 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
     group_by: query.groupBy,
     order: query.order,
     top: query.top,
-    groups: buildGroups(series, windows, classOf, query),
+    groups: buildGroups(series, source, classOf, query),
   };
 }
 
@@ -100,40 +100,42 @@ function sinkFor(query: HistoryQuery): PointSink<HistoryPoint[] | HistoryColumns
   return query.format === 'columns' ? pointColumns() : pointObjects(Math.ceil((query.end - query.start) / query.stepMs));
 }
 
-interface GroupWindows {
+interface GroupRows {
   readonly labels: Record<string, string | null>;
-  readonly windows: StoredWindow[];
+  /** The group's rows of the source's windows. */
+  readonly rows: number[];
   count: number;
   p95: number | null;
 }
 
-/** Splits windows by the values of the group_by labels, ranks the groups and builds the points of those kept. */
+/** Splits the windows by the values of the group_by labels, ranks the groups and builds the points of those kept. */
 function buildGroups(
   series: readonly SeriesRecord[],
-  windows: readonly StoredWindow[],
+  source: PointWindows,
   classOf: ReadonlyMap<number, number>,
   query: HistoryQuery,
 ): HistoryGroup[] {
-  const groups = new Map<string, GroupWindows>();
-  const groupOf = new Map<number, GroupWindows>();
+  const groups = new Map<string, GroupRows>();
+  const groupOf = new Map<number, GroupRows>();
   for (const s of series) {
     const key = groupKey(s, query.groupBy);
     let group = groups.get(key);
     if (group === undefined) {
       const labels = Object.fromEntries(query.groupBy.map((label) => [label, s.labels[label] ?? null]));
-      group = { labels, windows: [], count: 0, p95: null };
+      group = { labels, rows: [], count: 0, p95: null };
       groups.set(key, group);
     }
     groupOf.set(s.id, group);
   }
-  for (const window of windows) {
-    const group = groupOf.get(window.seriesId) as GroupWindows;
-    group.windows.push(window);
-    group.count += window.count;
+  const { seriesId, count } = source.rows;
+  for (let row = 0; row < seriesId.length; row++) {
+    const group = groupOf.get(seriesId[row]) as GroupRows;
+    group.rows.push(row);
+    group.count += count[row];
   }
-  let ranked = [...groups.values()].filter((g) => g.windows.length > 0);
+  let ranked = [...groups.values()].filter((g) => g.rows.length > 0);
   if (query.order === 'p95') {
-    for (const group of ranked) group.p95 = mergedP95(group.windows);
+    for (const group of ranked) group.p95 = mergedP95(source, group.rows);
     ranked.sort((a, b) => (b.p95 ?? -1) - (a.p95 ?? -1) || b.count - a.count);
   } else {
     ranked.sort((a, b) => b.count - a.count);
@@ -143,7 +145,7 @@ function buildGroups(
     labels: group.labels,
     count: group.count,
     ...(query.order === 'p95' ? { p95_ms: round(group.p95, 3) } : {}),
-    [query.format]: buildPoints(group.windows, classOf, query.start, query.end, query.stepMs, sinkFor(query)),
+    [query.format]: buildPoints(source, group.rows, classOf, query.start, query.end, query.stepMs, sinkFor(query)),
   }));
 }
 
@@ -168,10 +170,16 @@ function groupKey(series: SeriesRecord, labels: readonly string[]): string {
   return JSON.stringify(labels.map((label) => series.labels[label] ?? null));
 }
 
-/** The p95 of all `windows` together, from their merged sketches. */
-function mergedP95(windows: readonly StoredWindow[]): number | null {
-  if (windows.length === 1) return windows[0].p95;
+/** The p95 of the windows `rows` of `source` together, in ms: precomputed for one window, else from their merged sketches. */
+function mergedP95({ rows: summaries, sketched }: PointWindows, rows: readonly number[]): number | null {
+  if (rows.length === 1) {
+    const us = summaries.p95Us[rows[0]];
+    return us === null ? null : us / 1000;
+  }
   const sketch = new Sketch();
-  for (const w of windows) if (w.sketch !== null) sketch.mergeEncoded(w.sketch, w);
+  for (const row of rows) {
+    const w = sketched.get(summaries.seriesId[row])?.get(summaries.start[row]);
+    if (w?.sketch != null) sketch.mergeEncoded(w.sketch, w);
+  }
   return sketch.count === 0 ? null : sketch.quantile(0.95);
 }

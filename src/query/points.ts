@@ -2,14 +2,16 @@
  * Points of a history: the windows whose start falls in each step merged into counts per
  * status class, extremes and quantiles, and laid out as objects (`points`) or as one array
  * per field (`columns`). Percentiles of a point with one window come from its precomputed
- * columns; points that merge several windows merge their sketches.
+ * columns; points that merge several windows merge their sketches. Windows come in no
+ * particular order and are grouped by point first.
  * @module
  */
 import { STATUS_CLASSES, type StatusClass } from '../collect/http.js';
 import { Sketch } from '../model/sketch.js';
 import { formatTime } from '../model/time.js';
-import type { StoredWindow } from '../model/window.js';
 import { errorRatePct, ratePerSecond, round } from './derive.js';
+import { rowsByPoint } from './point-rows.js';
+import type { PointWindows } from './sketch-read.js';
 
 /** Per-status-class request counts of a point, named `count_2xx` and so on. */
 export type StatusCounts = { [K in `count_${StatusClass}`]: number };
@@ -37,53 +39,73 @@ const CLASS_FIELDS = STATUS_CLASSES.map((c) => `count_${c}` as const);
 export class PointAccumulator {
   readonly classCounts = new Float64Array(STATUS_CLASSES.length);
   count = 0;
-  min = Infinity;
-  max = -Infinity;
   windows = 0;
-  private first: StoredWindow | null = null;
+  private minUs = Infinity;
+  private maxUs = -Infinity;
+  private first = -1;
   private readonly merged = new Sketch();
+
+  /** @param source the windows the point's rows index, and the sketches read for merging. */
+  constructor(private readonly source: PointWindows) {}
 
   /** Empties the point for reuse. */
   reset(): void {
     this.classCounts.fill(0);
     this.count = 0;
-    this.min = Infinity;
-    this.max = -Infinity;
     this.windows = 0;
-    this.first = null;
+    this.minUs = Infinity;
+    this.maxUs = -Infinity;
+    this.first = -1;
   }
 
-  /** Adds one window, counted under status class `classIndex` (−1: none). */
-  add(window: StoredWindow, classIndex: number): void {
-    if (classIndex >= 0) this.classCounts[classIndex] += window.count;
-    this.count += window.count;
-    if (window.min < this.min) this.min = window.min;
-    if (window.max > this.max) this.max = window.max;
+  /** Adds window `row` of the source, counted under status class `classIndex` (−1: none). */
+  add(row: number, classIndex: number): void {
+    const { rows } = this.source;
+    const count = rows.count[row];
+    if (classIndex >= 0) this.classCounts[classIndex] += count;
+    this.count += count;
+    const min = rows.minUs[row];
+    const max = rows.maxUs[row];
+    if (min !== null && min < this.minUs) this.minUs = min;
+    if (max !== null && max > this.maxUs) this.maxUs = max;
     this.windows++;
     // One window: its precomputed quantiles serve. A second: start merging sketches.
     if (this.windows === 1) {
-      this.first = window;
+      this.first = row;
       return;
     }
     if (this.windows === 2) {
       this.merged.reset();
-      this.mergeSketch(this.first as StoredWindow);
+      this.mergeSketch(this.first);
     }
-    this.mergeSketch(window);
+    this.mergeSketch(row);
   }
 
-  private mergeSketch(window: StoredWindow): void {
-    if (window.sketch !== null) this.merged.mergeEncoded(window.sketch, window);
+  private mergeSketch(row: number): void {
+    const { rows, sketched } = this.source;
+    const window = sketched.get(rows.seriesId[row])?.get(rows.start[row]);
+    if (window?.sketch != null) this.merged.mergeEncoded(window.sketch, window);
   }
 
   /** Quantile `q` of the point, in ms; null without requests. */
   quantile(q: 0.5 | 0.95 | 0.99): number | null {
     if (this.windows === 0 || this.count === 0) return null;
     if (this.windows === 1) {
-      const first = this.first as StoredWindow;
-      return q === 0.5 ? first.p50 : q === 0.95 ? first.p95 : first.p99;
+      const { rows } = this.source;
+      const us = q === 0.5 ? rows.p50Us[this.first] : q === 0.95 ? rows.p95Us[this.first] : rows.p99Us[this.first];
+      return us === null ? null : us / 1000;
     }
     return this.merged.quantile(q);
+  }
+
+  /** The smallest value of the point, in ms; null without requests. */
+  min(): number | null {
+    return this.count === 0 || this.minUs === Infinity ? null : this.minUs / 1000;
+  }
+
+  /** The largest value of the point, in ms; null without requests. */
+  max(): number | null {
+    return this.count === 0 || this.maxUs === -Infinity ? null : this.maxUs / 1000;
   }
 }
 
@@ -102,7 +124,6 @@ export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
   return {
     add(ts, stepMs, acc) {
       const c = acc.classCounts;
-      const empty = acc.count === 0;
       points[n++] = {
         ts: formatTime(ts),
         count: acc.count,
@@ -110,8 +131,8 @@ export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
         p50_ms: round(acc.quantile(0.5), 3),
         p95_ms: round(acc.quantile(0.95), 3),
         p99_ms: round(acc.quantile(0.99), 3),
-        min_ms: empty ? null : round(acc.min, 3),
-        max_ms: empty ? null : round(acc.max, 3),
+        min_ms: round(acc.min(), 3),
+        max_ms: round(acc.max(), 3),
         err_rate_pct: errorRatePct(c),
         count_1xx: c[0],
         count_2xx: c[1],
@@ -149,15 +170,14 @@ export function pointColumns(): PointSink<HistoryColumns> {
   const classColumns = CLASS_FIELDS.map((field) => columns[field]);
   return {
     add(ts, stepMs, acc) {
-      const empty = acc.count === 0;
       columns.ts.push(ts / 1000);
       columns.count.push(acc.count);
       columns.rps.push(ratePerSecond(acc.count, stepMs));
       columns.p50_ms.push(round(acc.quantile(0.5), 3));
       columns.p95_ms.push(round(acc.quantile(0.95), 3));
       columns.p99_ms.push(round(acc.quantile(0.99), 3));
-      columns.min_ms.push(empty ? null : round(acc.min, 3));
-      columns.max_ms.push(empty ? null : round(acc.max, 3));
+      columns.min_ms.push(round(acc.min(), 3));
+      columns.max_ms.push(round(acc.max(), 3));
       columns.err_rate_pct.push(errorRatePct(acc.classCounts));
       for (let i = 0; i < classColumns.length; i++) classColumns[i].push(acc.classCounts[i]);
     },
@@ -166,12 +186,13 @@ export function pointColumns(): PointSink<HistoryColumns> {
 }
 
 /**
- * Merges `windows` (ordered by start) into the step-aligned points from `start` to `end`,
- * every point present, those without windows with zero counts and null latencies.
- * `classOf` gives each series' status-class index (−1: none).
+ * Merges the windows of `source` (or only its rows listed in `subset`) into the step-aligned
+ * points from `start` to `end`, every point present, those without windows with zero counts
+ * and null latencies. `classOf` gives each series' status-class index (−1: none).
  */
 export function buildPoints<T>(
-  windows: readonly StoredWindow[],
+  source: PointWindows,
+  subset: readonly number[] | null,
   classOf: ReadonlyMap<number, number>,
   start: number,
   end: number,
@@ -179,15 +200,14 @@ export function buildPoints<T>(
   sink: PointSink<T>,
 ): T {
   const pointCount = Math.ceil((end - start) / stepMs);
-  const acc = new PointAccumulator();
-  // Windows come ordered by start, so each point's windows are contiguous.
-  let next = 0;
+  const { offsets, order } = rowsByPoint(source.rows.start, subset, start, stepMs, pointCount);
+  const { seriesId } = source.rows;
+  const acc = new PointAccumulator(source);
   for (let p = 0; p < pointCount; p++) {
-    const pointEnd = start + (p + 1) * stepMs;
     acc.reset();
-    while (next < windows.length && windows[next].start < pointEnd) {
-      const window = windows[next++];
-      acc.add(window, classOf.get(window.seriesId) ?? -1);
+    for (let k = offsets[p]; k < offsets[p + 1]; k++) {
+      const row = order[k];
+      acc.add(row, classOf.get(seriesId[row]) ?? -1);
     }
     sink.add(start + p * stepMs, stepMs, acc);
   }

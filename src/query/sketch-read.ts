@@ -1,16 +1,18 @@
 /**
- * Reads the windows of a history query in two passes when that moves fewer bytes: first
- * without sketches, then the sketches of only the windows that share a point (or a group's
+ * Reads the windows of a history query in two passes: first their summaries (no sketches, no
+ * object per window), then the sketches of only the windows that share a point (or a group's
  * point) with another window — the only ones whose sketches are merged. A point holding one
  * window takes its precomputed quantiles, so a fine-step query over one series reads no
  * sketch at all.
  * @module
  */
 import type { StoredWindow, Tier } from '../model/window.js';
-import type { Store } from '../store/store.js';
-import { planRead, readSegments } from './tier-read.js';
+import type { Store, WindowSummaries } from '../store/store.js';
+import { summariesOf } from '../store/window-summaries.js';
+import { rowsByPoint } from './point-rows.js';
+import { planRead, readSegments, readSummarySegments } from './tier-read.js';
 
-/** When more than this share of the windows needs its sketch, one pass with every sketch is cheaper. */
+/** When more than this share of the windows needs its sketch, reading every sketch in one pass is cheaper. */
 const TWO_PASS_MAX_SHARE = 0.5;
 
 /** What the reader needs of a query. */
@@ -21,11 +23,22 @@ export interface SketchReadQuery {
   readonly stepMs: number;
 }
 
+/** The windows read with their sketches, by series id, then start. */
+export type SketchedWindows = ReadonlyMap<number, ReadonlyMap<number, StoredWindow>>;
+
+/** What a history builds its points from. */
+export interface PointWindows {
+  /** Every window of the query's series and range, in no particular order. */
+  readonly rows: WindowSummaries;
+  /** The windows whose sketches the points merge. */
+  readonly sketched: SketchedWindows;
+}
+
 /**
- * The windows of series `ids` over the query's range, ordered by start, each with its sketch
- * where it shares its point with another window of the same group (`groupOf` gives each
- * series' group; all one group when it is null). `allSketches` forces every sketch (a query
- * that merges whole groups, such as ordering by p95).
+ * The windows of series `ids` over the query's range, with the sketches of those that share
+ * their point with another window of the same group (`groupOf` gives each series' group; all
+ * one group when it is null). `allSketches` reads every sketch (a query that merges whole
+ * groups, such as ordering by p95).
  */
 export async function readForPoints(
   store: Store,
@@ -33,61 +46,68 @@ export async function readForPoints(
   ids: readonly number[],
   groupOf: ReadonlyMap<number, number> | null,
   allSketches: boolean,
-): Promise<StoredWindow[]> {
+): Promise<PointWindows> {
   const segments = await planRead(store, query.tier, query.start, query.end);
-  if (allSketches) return readSegments(store, segments, ids, { withSketch: true });
-  const bare = await readSegments(store, segments, ids, { withSketch: false });
-  const { starts, windows } = startsToMerge(bare, query, groupOf);
-  if (windows === 0) return bare;
-  if (windows > bare.length * TWO_PASS_MAX_SHARE) return readSegments(store, segments, ids, { withSketch: true });
-  const sketched = await readSegments(store, segments, ids, { starts });
-  return attachSketches(bare, sketched);
+  if (allSketches) {
+    const windows = await readSegments(store, segments, ids, { withSketch: true });
+    return { rows: summariesOf(windows), sketched: indexWindows(windows) };
+  }
+  const rows = await readSummarySegments(store, segments, ids);
+  const { starts, windows } = startsToMerge(rows, query, groupOf);
+  if (windows === 0) return { rows, sketched: new Map() };
+  const options = windows > rows.start.length * TWO_PASS_MAX_SHARE ? { withSketch: true } : { starts };
+  return { rows, sketched: indexWindows(await readSegments(store, segments, ids, options)) };
 }
 
 /**
  * The starts (ascending, distinct) of the windows that share their point and group with
- * another window, and how many such windows there are. `bare` is ordered by start.
+ * another window, and how many such windows there are.
  */
 export function startsToMerge(
-  bare: readonly StoredWindow[],
+  rows: WindowSummaries,
   query: SketchReadQuery,
   groupOf: ReadonlyMap<number, number> | null,
 ): { starts: number[]; windows: number } {
+  const pointCount = Math.ceil((query.end - query.start) / query.stepMs);
+  const { offsets, order } = rowsByPoint(rows.start, null, query.start, query.stepMs, pointCount);
   const starts: number[] = [];
   let windows = 0;
   const perGroup = new Map<number, number>();
-  let i = 0;
-  while (i < bare.length) {
-    // The windows of one point are contiguous: [i, j).
-    const point = Math.floor((bare[i].start - query.start) / query.stepMs);
-    let j = i;
+  const pointStarts: number[] = [];
+  for (let p = 0; p < pointCount; p++) {
+    const from = offsets[p];
+    const to = offsets[p + 1];
+    if (to - from < 2) continue;
     perGroup.clear();
-    while (j < bare.length && Math.floor((bare[j].start - query.start) / query.stepMs) === point) {
-      const group = groupOf?.get(bare[j].seriesId) ?? 0;
-      perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
-      j++;
+    if (groupOf !== null) {
+      for (let k = from; k < to; k++) {
+        const group = groupOf.get(rows.seriesId[order[k]]) ?? 0;
+        perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
+      }
     }
-    for (let k = i; k < j; k++) {
-      if ((perGroup.get(groupOf?.get(bare[k].seriesId) ?? 0) ?? 0) < 2) continue;
+    pointStarts.length = 0;
+    for (let k = from; k < to; k++) {
+      const row = order[k];
+      if (groupOf !== null && (perGroup.get(groupOf.get(rows.seriesId[row]) ?? 0) ?? 0) < 2) continue;
       windows++;
-      if (starts.length === 0 || starts[starts.length - 1] !== bare[k].start) starts.push(bare[k].start);
+      pointStarts.push(rows.start[row]);
     }
-    i = j;
+    pointStarts.sort((a, b) => a - b);
+    for (const start of pointStarts) if (starts.length === 0 || starts[starts.length - 1] !== start) starts.push(start);
   }
   return { starts, windows };
 }
 
-/**
- * `bare` with the sketch of every window that `sketched` holds; both are ordered by start, then
- * series. A window written between the two reads is in `sketched` only, and is passed over.
- */
-function attachSketches(bare: readonly StoredWindow[], sketched: readonly StoredWindow[]): StoredWindow[] {
-  const windows = bare.slice();
-  let j = 0;
-  for (let i = 0; i < windows.length && j < sketched.length; i++) {
-    const w = windows[i];
-    while (j < sketched.length && (sketched[j].start < w.start || (sketched[j].start === w.start && sketched[j].seriesId < w.seriesId))) j++;
-    if (j < sketched.length && sketched[j].start === w.start && sketched[j].seriesId === w.seriesId) windows[i] = sketched[j++];
+/** `windows` by series id, then start. */
+function indexWindows(windows: readonly StoredWindow[]): SketchedWindows {
+  const bySeries = new Map<number, Map<number, StoredWindow>>();
+  for (const w of windows) {
+    let byStart = bySeries.get(w.seriesId);
+    if (byStart === undefined) {
+      byStart = new Map();
+      bySeries.set(w.seriesId, byStart);
+    }
+    byStart.set(w.start, w);
   }
-  return windows;
+  return bySeries;
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import type { StoredWindow, Tier } from '../model/window.js';
-import type { ReadWindowsOptions, Store } from '../store/store.js';
+import type { ReadWindowsOptions, Store, WindowSummaries } from '../store/store.js';
+import { concatSummaries, emptySummaries } from '../store/window-summaries.js';
 
 /** One tier's share of a range: read `tier` over [from, to). */
 export interface TierSegment {
@@ -74,4 +75,14 @@ export async function readSegments(
     }),
   );
   return parts.length === 1 ? parts[0] : parts.flat();
+}
+
+/** The summaries of the windows of series `ids` in `segments`, in no particular order. */
+export async function readSummarySegments(
+  store: Store,
+  segments: readonly TierSegment[],
+  ids: readonly number[],
+): Promise<WindowSummaries> {
+  if (ids.length === 0) return emptySummaries();
+  return concatSummaries(await Promise.all(segments.map((s) => store.readWindowSummaries(s.tier, ids, s.from, s.to))));
 }

@@ -31,6 +31,23 @@ export interface ReadWindowsOptions {
   readonly starts?: readonly number[];
 }
 
+/**
+ * What history points are built from, for windows read in no particular order: one array per
+ * field, index i being one window. Latencies are in whole microseconds (rounded), the
+ * precision the API reports in milliseconds with 3 decimals; null where a window has none.
+ */
+export interface WindowSummaries {
+  readonly seriesId: readonly number[];
+  /** Window start, epoch ms. */
+  readonly start: readonly number[];
+  readonly count: readonly number[];
+  readonly minUs: readonly (number | null)[];
+  readonly maxUs: readonly (number | null)[];
+  readonly p50Us: readonly (number | null)[];
+  readonly p95Us: readonly (number | null)[];
+  readonly p99Us: readonly (number | null)[];
+}
+
 /** One window's sum, as `readSums` returns it: [series id, start (epoch ms), sum]. */
 export type WindowSum = readonly [seriesId: number, start: number, sum: number];
 
@@ -122,6 +139,14 @@ export interface Store {
    * as arrays, for queries that add up many windows.
    */
   readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]>;
+
+  /**
+   * The summaries (series, start, count, extremes and precomputed quantiles) of the windows of
+   * `tier` for the given series whose start lies in [fromMs, toMs), in no particular order:
+   * the windows a history query builds its points from, read without sketches and without
+   * one object per window.
+   */
+  readWindowSummaries(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSummaries>;
 
   /**
    * Deletes windows of `tier` that start before `cutoffMs`, in transactions of at most

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MINUTE_MS } from '../../src/model/duration.js';
 import type { StoredWindow } from '../../src/model/window.js';
-import { readForPoints, startsToMerge } from '../../src/query/sketch-read.js';
+import { readForPoints, startsToMerge, type PointWindows } from '../../src/query/sketch-read.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { ReadWindowsOptions, Store } from '../../src/store/store.js';
+import { summariesOf } from '../../src/store/window-summaries.js';
 import { T0, makeWindow, minute } from '../support/windows.js';
 
 const labels = (route: string, statusClass: string) => ({ service: 'api', instance: 'i1', method: 'GET', route, status_class: statusClass });
@@ -19,13 +20,14 @@ describe('reading only the sketches a history merges', () => {
   const fine = { tier: '1m' as const, start: T0, end: minute(10), stepMs: MINUTE_MS };
 
   it('marks the starts of points that hold more than one window of a group', () => {
-    const windows = [bare(1, 0), bare(1, 1), bare(2, 1), bare(1, 2), bare(3, 2), bare(1, 3)];
+    // In no particular order, as stores return summaries.
+    const windows = summariesOf([bare(1, 3), bare(1, 1), bare(3, 2), bare(1, 0), bare(2, 1), bare(1, 2)]);
     assert.deepEqual(startsToMerge(windows, fine, null), { starts: [minute(1), minute(2)], windows: 4 });
     // Series 3 is a group of its own: minute 2 holds one window of each group.
     const groupOf = new Map([[1, 0], [2, 0], [3, 1]]);
     assert.deepEqual(startsToMerge(windows, fine, groupOf), { starts: [minute(1)], windows: 2 });
     const fiveMinutes = { ...fine, stepMs: 5 * MINUTE_MS };
-    assert.deepEqual(startsToMerge(windows, fiveMinutes, null).windows, windows.length);
+    assert.deepEqual(startsToMerge(windows, fiveMinutes, null), { starts: [0, 1, 2, 3].map(minute), windows: 6 });
   });
 
   it('reads no sketch for single-window points and every sketch a merge needs', async () => {
@@ -38,19 +40,23 @@ describe('reading only the sketches a history merges', () => {
     await store.writeWindows('1m', windows);
     const ids = (await store.listSeries()).map((s) => s.id);
 
+    const sketchedStarts = (read: PointWindows) =>
+      [...read.sketched.values()].flatMap((byStart) => [...byStart.values()]).filter((w) => w.sketch !== null).map((w) => w.start);
+
     const read = await readForPoints(store, fine, ids, null, false);
-    assert.equal(read.length, 11);
-    assert.deepEqual(read.filter((w) => w.sketch !== null).map((w) => w.start), [minute(4), minute(4)]);
-    assert.deepEqual(reads.map((r) => r.starts ?? r.withSketch), [false, [minute(4)]]);
+    assert.equal(read.rows.start.length, 11);
+    assert.deepEqual(sketchedStarts(read), [minute(4), minute(4)]);
+    assert.deepEqual(reads.map((r) => r.starts ?? r.withSketch), [[minute(4)]]);
 
     reads.length = 0;
     const one = await readForPoints(store, { ...fine, end: minute(3) }, ids, null, false);
-    assert.ok(one.every((w) => w.sketch === null));
-    assert.equal(reads.length, 1);
+    assert.equal(one.rows.start.length, 3);
+    assert.equal(one.sketched.size, 0);
+    assert.equal(reads.length, 0);
 
     reads.length = 0;
     const all = await readForPoints(store, { ...fine, stepMs: 5 * MINUTE_MS }, ids, null, false);
-    assert.ok(all.every((w) => w.sketch !== null));
-    assert.deepEqual(reads.map((r) => r.withSketch), [false, true]);
+    assert.equal(sketchedStarts(all).length, 11);
+    assert.deepEqual(reads.map((r) => r.withSketch), [true]);
   });
 });

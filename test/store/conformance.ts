@@ -213,6 +213,37 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await store.readSums('1m', [], minute(0), minute(9)), []);
   },
 
+  'readWindowSummaries returns the windows in [from, to) as columns, latencies in whole microseconds': async (store) => {
+    await store.writeWindows('1m', [
+      makeWindow({ labels: labelsA, start: minute(0), count: 3, min: 0.0004, max: 2.0006, p50: 1.23456, p95: 1.9994, p99: 2 }),
+      makeWindow({ labels: labelsA, start: minute(2), count: 5 }),
+      makeWindow({ labels: labelsB, start: minute(2), count: 7, min: 12.5, max: 250.25, p50: 40, p95: 199.9996, p99: 250 }),
+      makeWindow({ labels: labelsA, start: minute(3), count: 9 }),
+      makeWindow({ kind: 'gauge', metric: 'process.memory', labels: labelsA, start: minute(1), min: 3.5, max: 4 }),
+    ]);
+    const ids = await idsByKey(store);
+    const a = ids.get(makeWindow({ labels: labelsA }).series.key) as number;
+    const b = ids.get(makeWindow({ labels: labelsB }).series.key) as number;
+    const gauge = ids.get(makeWindow({ kind: 'gauge', metric: 'process.memory', labels: labelsA }).series.key) as number;
+    const rows = async (from: number, to: number, seriesIds = [a, b, gauge, a]) => {
+      const s = await store.readWindowSummaries('1m', seriesIds, from, to);
+      return s.start
+        .map((start, i) => [s.seriesId[i], start, s.count[i], s.minUs[i], s.maxUs[i], s.p50Us[i], s.p95Us[i], s.p99Us[i]])
+        .sort((x, y) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number));
+    };
+    assert.deepEqual(await rows(minute(0), minute(3)), [
+      [a, minute(0), 3, 0, 2001, 1235, 1999, 2000],
+      [gauge, minute(1), 4, 3500, 4000, null, null, null],
+      [a, minute(2), 5, 3, 900, 87, 410, 770],
+      [b, minute(2), 7, 12500, 250250, 40000, 200000, 250000],
+    ]);
+    assert.deepEqual((await rows(minute(2), minute(9), [b])).map((r) => r[1]), [minute(2)]);
+    const empty = { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [] };
+    assert.deepEqual(await store.readWindowSummaries('1m', [a], minute(4), minute(9)), empty);
+    assert.deepEqual(await store.readWindowSummaries('1m', [], minute(0), minute(9)), empty);
+    assert.deepEqual(await store.readWindowSummaries('1h', [a], minute(0), minute(9)), empty);
+  },
+
   'rewriting the same batch leaves the same rows (nothing double-counted)': async (store) => {
     const batch = [
       makeWindow({ labels: labelsA, start: minute(0) }),

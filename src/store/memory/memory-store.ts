@@ -15,8 +15,10 @@ import {
   type SeriesRecord,
   type Store,
   type WindowSum,
+  type WindowSummaries,
 } from '../store.js';
 import { inProcessMaintenance } from '../maintenance.js';
+import { summariesOf } from '../window-summaries.js';
 import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
 import {
   assertBatchSize,
@@ -179,6 +181,21 @@ export function createMemoryStore(): Store {
         }
       }
       return found;
+    },
+
+    async readWindowSummaries(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSummaries> {
+      assertOpen(closed);
+      assertTier(tier);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const stored = tierWindows(tier);
+      const found: StoredWindow[] = [];
+      for (const id of new Set(seriesIds)) {
+        for (const w of stored.get(id)?.values() ?? []) {
+          if (w.start >= fromMs && w.start < toMs) found.push({ ...w, seriesId: id });
+        }
+      }
+      return summariesOf(found);
     },
 
     async deleteWindowsBefore(

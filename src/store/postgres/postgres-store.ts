@@ -25,6 +25,7 @@ import {
   type SeriesRecord,
   type Store,
   type WindowSum,
+  type WindowSummaries,
 } from '../store.js';
 import {
   assertBatchSize,
@@ -34,12 +35,14 @@ import {
   assertTime,
   validateWindows,
 } from '../validate-windows.js';
+import { emptySummaries } from '../window-summaries.js';
 import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import { runPostgresMaintenance } from './postgres-maintenance.js';
 import { postgresPlatformAggregates } from './postgres-platform-aggregates.js';
 import { binaryArray, binaryCopyData, int8Array, timestamptzArray, type BinaryColumn } from './postgres-binary.js';
 import { copyFrom } from './postgres-copy.js';
+import { summariesFromCsv } from './postgres-summaries.js';
 import {
   COPY_SAVEPOINT_SQL,
   EXISTING_RELATIONS_SQL,
@@ -455,11 +458,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const sql = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
-      const range = [[...seriesIds], timeParam(fromMs), timeParam(toMs)];
+      const ids = [...seriesIds];
+      const starts = options?.starts?.filter((t) => t >= fromMs && t < toMs);
       const { rows } = await pool.query(
-        options?.starts !== undefined
-          ? { text: sql.readAt, values: [...range, timestamptzArray(options.starts)], types: PG_TYPES }
-          : { text: withSketch ? sql.read : sql.readWithoutSketch, values: range, types: PG_TYPES },
+        starts !== undefined
+          ? { text: sql.readAt, values: [ids, timestamptzArray(starts)], types: PG_TYPES }
+          : { text: withSketch ? sql.read : sql.readWithoutSketch, values: [ids, timeParam(fromMs), timeParam(toMs)], types: PG_TYPES },
       );
       return (rows as WindowRow[]).map((row) => ({
         seriesId: row.series_id,
@@ -493,6 +497,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
      * falls in (or of the unpartitioned 1d table), `batchSize` rows per statement. Rows written
      * into a partition between its count and its drop are dropped without being counted.
      */
+    async readWindowSummaries(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSummaries> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const sql = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return emptySummaries();
+      const values = [[...seriesIds], timeParam(fromMs), timeParam(toMs)];
+      const { rows } = await pool.query({ text: sql.readSummaries, values, types: PG_TYPES });
+      return summariesFromCsv((rows[0] as { csv: string | null }).csv);
+    },
+
     async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
       assertOpen(closed);
       const sql = windowsSql(tier);

@@ -20,6 +20,7 @@ import {
   type SeriesRecord,
   type Store,
   type WindowSum,
+  type WindowSummaries,
 } from '../store.js';
 import {
   assertBatchSize,
@@ -29,6 +30,7 @@ import {
   assertTime,
   validateWindows,
 } from '../validate-windows.js';
+import { emptySummaries } from '../window-summaries.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 import { sqlitePlatformAggregates } from './sqlite-platform-aggregates.js';
@@ -77,6 +79,7 @@ interface WindowStatements {
   readonly read: SqliteStatement;
   readonly readWithoutSketch: SqliteStatement;
   readonly readSums: SqliteStatement;
+  readonly readSummaries: SqliteStatement;
   readonly readAt: SqliteStatement;
   readonly deleteBatch: SqliteStatement;
   readonly first: SqliteStatement;
@@ -209,6 +212,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         read: prepareRaw(sql.read),
         readWithoutSketch: prepareRaw(sql.readWithoutSketch),
         readSums: prepareRaw(sql.readSums),
+        readSummaries: prepareRaw(sql.readSummaries),
         readAt: prepareRaw(sql.readAt),
         deleteBatch: prepare(sql.deleteBatch),
         first: prepare(sql.first),
@@ -363,6 +367,17 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const { readSums } = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       return readSums.all(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as WindowSum[];
+    },
+
+    async readWindowSummaries(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSummaries> {
+      assertOpen(closed);
+      assertTime('fromMs', fromMs);
+      assertTime('toMs', toMs);
+      const { readSummaries } = windowsSql(tier);
+      if (seriesIds.length === 0 || !(fromMs < toMs)) return emptySummaries();
+      const row = readSummaries.get(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as string[];
+      const [seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us] = row.map((json) => JSON.parse(json) as never);
+      return { seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us };
     },
 
     async deleteWindowsBefore(

@@ -1,0 +1,47 @@
+/**
+ * Building `WindowSummaries`, the column-per-field form of windows that history points are
+ * built from: from window objects (the memory store, reads that also need sketches) and by
+ * joining the reads of several tiers.
+ * @module
+ */
+import type { StoredWindow } from '../model/window.js';
+import type { WindowSummaries } from './store.js';
+
+/** Mutable columns, filled row by row. */
+type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
+
+/** Summaries of no window. */
+export function emptySummaries(): WindowSummaries {
+  return { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [] };
+}
+
+/** `ms` in whole microseconds (half rounds up); null stays null. */
+export function toMicros(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 1000);
+}
+
+/** The summaries of `windows`, in their order. */
+export function summariesOf(windows: Iterable<StoredWindow>): WindowSummaries {
+  const columns = emptySummaries() as SummaryColumns;
+  for (const w of windows) {
+    columns.seriesId.push(w.seriesId);
+    columns.start.push(w.start);
+    columns.count.push(w.count);
+    columns.minUs.push(toMicros(w.min));
+    columns.maxUs.push(toMicros(w.max));
+    columns.p50Us.push(toMicros(w.p50));
+    columns.p95Us.push(toMicros(w.p95));
+    columns.p99Us.push(toMicros(w.p99));
+  }
+  return columns;
+}
+
+/** The rows of every part, one part after another. */
+export function concatSummaries(parts: readonly WindowSummaries[]): WindowSummaries {
+  if (parts.length === 1) return parts[0];
+  const columns = emptySummaries() as SummaryColumns;
+  for (const key of Object.keys(columns) as Array<keyof SummaryColumns>) {
+    (columns[key] as unknown[]) = parts.flatMap((part) => part[key]);
+  }
+  return columns;
+}
