@@ -169,8 +169,12 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     const coarse = fetched.get(coarseUrl) as Fetched;
 
     // Server-side parts, in process, also taking turns.
-    let read: Awaited<ReturnType<typeof store.readWindows>> = [];
+    let read = await store.readWindows('1m', ids, fineStart, END);
     let knownSeries = 0;
+    // The starts that hold more than one window of the route: what the query's second pass reads.
+    const windowsAt = new Map<number, number>();
+    for (const w of read) windowsAt.set(w.start, (windowsAt.get(w.start) ?? 0) + 1);
+    const sharedStarts = [...windowsAt].filter(([, n]) => n > 1).map(([start]) => start);
     const result = await velocity.history(fineParams);
     const parts = await timeInterleaved(
       [
@@ -191,7 +195,8 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
             read = await store.readWindows('1m', ids, fineStart, END);
           },
         ],
-        ['readNoSketch', () => store.readWindows('1m', ids, fineStart, END, { withSketch: false })],
+        ['summaries', () => store.readWindowSummaries('1m', ids, fineStart, END)],
+        ['sketches', () => store.readWindows('1m', ids, fineStart, END, { starts: sharedStarts })],
         ['naive', naiveJson],
         ['coarseHistory', () => velocity.history(coarseParams)],
       ],
@@ -214,8 +219,9 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     addRow('↳ server side: `JSON.stringify` of that result', partTimes('stringify'), '', grouped(fine.bytes));
     addRow('↳ server side: `velocity.history` + `JSON.stringify`', partTimes('history+stringify'), '');
     addRow('↳ part: `store.listSeries(metric)` + `matchSeries`', partTimes('list'), `${grouped(knownSeries)} series known`);
-    addRow('↳ part: `store.readWindows` (with sketches, as the query reads)', partTimes('read'), `${grouped(read.length)} windows`);
-    addRow('↳ part: `store.readWindows` without sketches', partTimes('readNoSketch'), `${grouped(read.length)} windows`);
+    addRow('↳ part: `store.readWindowSummaries` (first pass: every window, no sketch, one array per field)', partTimes('summaries'), `${grouped(read.length)} windows`);
+    addRow(`↳ part: \`store.readWindows\` at the ${grouped(sharedStarts.length)} minutes holding several windows (second pass, with sketches)`, partTimes('sketches'), `${grouped(read.length - (windowsAt.size - sharedStarts.length))} windows`);
+    addRow('for comparison: `store.readWindows` of every window, with sketches, as objects ordered by start', partTimes('read'), `${grouped(read.length)} windows`);
     addRow('floor, HTTP end to end: that same response body, precomputed, from a bare node:http handler', http.get('static') as number[], `${grouped(fine.points)} points`, grouped(staticBody.length));
     addRow('baseline, HTTP end to end: one SELECT of the same rows + `JSON.stringify`, bare node:http', http.get('naive') as number[], `${grouped(naiveFetched.points)} rows`, grouped(naiveFetched.bytes));
     addRow('↳ baseline server side: SELECT + `JSON.stringify`', partTimes('naive'), `${grouped(naiveFetched.points)} rows`);
@@ -243,7 +249,8 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
           `${grouped(FINE_MINUTES)} most recent minutes (${fineParams.start} → ${fineParams.end}); it read ` +
           `${grouped(read.length)} windows of the route (${classText}), and ${grouped(multiWindowMinutes)} of its minutes ` +
           'hold more than one window, so their points merge decoded sketches; every other point uses the stored p50/p95/p99. ' +
-          'The query reads the windows without sketches first, then the sketches of only the windows that share a minute.',
+          'The query reads the summaries of the windows first (no sketches, one array per field, in no order), then the ' +
+          'sketches of only the windows that share a minute.',
         `The coarse query asks for all ${DAYS} days without step or limit, so the API picks the smallest step that ` +
           `fits the default limit of 1,440 points (${coarse.step}, ${grouped(coarse.points)} points): every point merges ` +
           'several windows by decoding their sketches — the path a week-long dashboard chart takes.',
