@@ -1,8 +1,12 @@
 /**
  * A hello-world server for the HTTP overhead benchmark, run as a child process:
- * `node --import tsx bench/hello-server.ts <node|express|fastify|hono> <with|without>`.
+ * `node --import tsx bench/hello-server.ts <node|express|fastify|hono> <with|without|empty>`.
  * It answers `GET /hello/:id` with a short text body, recorded by Velocity (memory store) when
- * `with`, and prints `listening <port>` once it accepts connections. Each line it reads on
+ * `with`; `empty` adds instead the framework's cheapest middleware that does nothing (node:http:
+ * a listener that calls the next; Express: `app.use((req, res, next) => next())`; Fastify: an
+ * `onRequest` hook that calls `done()`; Hono: `app.use((c, next) => next())`), to show what the
+ * framework itself charges for one middleware. It prints `listening <port>` once it accepts
+ * connections. Each line it reads on
  * stdin is answered with `cpu <µs>`: the user + system CPU time the process has used so far.
  * @module
  */
@@ -21,6 +25,7 @@ import { createVelocity } from '../src/velocity.js';
 const [framework, variant] = process.argv.slice(2);
 const velocity =
   variant === 'with' ? createVelocity({ database: 'memory', collect: false, handleSignals: false, log: () => {} }) : null;
+const empty = variant === 'empty';
 const announce = (port: number): void => void process.stdout.write(`listening ${port}\n`);
 
 process.stdin.on('data', () => {
@@ -32,13 +37,15 @@ async function start(): Promise<void> {
   switch (framework) {
     case 'node': {
       const hello: RequestListener = (_req, res) => res.end('hello');
-      const server = createServer(velocity ? withVelocity(velocity, hello) : hello);
+      const passThrough: RequestListener = (req, res) => hello(req, res);
+      const server = createServer(velocity ? withVelocity(velocity, hello) : empty ? passThrough : hello);
       server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
       return;
     }
     case 'express': {
       const app = express();
       if (velocity) app.use(expressMiddleware(velocity));
+      if (empty) app.use((_req, _res, next) => next());
       app.get('/hello/:id', (_req, res) => void res.send('hello'));
       const server = app.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
       return;
@@ -46,6 +53,7 @@ async function start(): Promise<void> {
     case 'fastify': {
       const app = Fastify();
       if (velocity) await app.register(velocityPlugin, { velocity });
+      if (empty) app.addHook('onRequest', (_request, _reply, done) => done());
       app.get('/hello/:id', async () => 'hello');
       await app.listen({ port: 0, host: '127.0.0.1' });
       announce((app.server.address() as AddressInfo).port);
@@ -54,6 +62,7 @@ async function start(): Promise<void> {
     case 'hono': {
       const app = new Hono();
       if (velocity) app.use(honoMiddleware(velocity));
+      if (empty) app.use((_c, next) => next());
       app.get('/hello/:id', (c) => c.text('hello'));
       serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port));
       return;

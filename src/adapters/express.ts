@@ -35,8 +35,9 @@ function expressRoute(req: ExpressRequest): string {
 export function velocityMiddleware(
   velocity: Velocity,
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  const http = velocity.http;
   return (req, res, next) => {
-    trackResponse(velocity.http, req as ExpressRequest, res, expressRoute);
+    trackResponse(http, req as ExpressRequest, res, expressRoute);
     next();
   };
 }

@@ -60,16 +60,20 @@ function honoRoute(c: HonoContext, status: number): string {
  */
 export function velocityMiddleware(velocity: Velocity): (c: HonoContext, next: () => Promise<void>) => Promise<void> {
   const http = velocity.http;
-  return async (c, next) => {
+  // A plain `.then` rather than an async function with try/await: no async frame to suspend
+  // and resume, one promise fewer per request.
+  return (c, next) => {
     const startedAt = performance.now();
-    try {
-      await next();
-    } catch (error) {
-      http.record(c.req.raw.method, honoRoute(c, 500), 500, performance.now() - startedAt);
-      throw error;
-    }
-    const status = c.res.status;
-    http.record(c.req.raw.method, honoRoute(c, status), status, performance.now() - startedAt);
+    return next().then(
+      () => {
+        const status = c.res.status;
+        http.record(c.req.raw.method, honoRoute(c, status), status, performance.now() - startedAt);
+      },
+      (error: unknown) => {
+        http.record(c.req.raw.method, honoRoute(c, 500), 500, performance.now() - startedAt);
+        throw error;
+      },
+    );
   };
 }
 

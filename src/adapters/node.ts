@@ -31,11 +31,10 @@ export function withVelocity(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const templates = new RouteTemplateCache();
   const routeOf =
-    options.route ??
-    ((req: IncomingMessage, statusCode: number) =>
-      statusCode === 404 ? UNMATCHED_ROUTE : templates.get(req.url ?? '/'));
+    options.route ?? ((req: IncomingMessage, statusCode: number) => (statusCode === 404 ? UNMATCHED_ROUTE : templates.get(req.url ?? '/')));
+  const http = velocity.http;
   return (req, res) => {
-    trackResponse(velocity.http, req, res, routeOf);
+    trackResponse(http, req, res, routeOf);
     listener(req, res);
   };
 }

@@ -76,12 +76,56 @@ export interface SketchBucket {
   readonly count: number;
 }
 
+// The bucket index from the double's bits, as OpenTelemetry's exponent mapping does: the
+// exponent gives the octave, the top MANTISSA_SLOT_BITS of the mantissa pick a slot, and a
+// slot holds at most one bucket bound (a slot, 2^-8 of an octave's mantissa, is narrower than
+// the narrowest bucket, ≈ 0.0109), so one comparison with that bound finishes it. Recording
+// takes about half the time it took with Math.log (bench/record.bench.ts, the sketch row).
+const MANTISSA_SLOT_BITS = 8;
+const MANTISSA_SLOTS = 1 << MANTISSA_SLOT_BITS;
+/** The upper 20 of the mantissa's 52 bits, read from the high word of the double. */
+const HIGH_MANTISSA_BITS = 20;
+const HIGH_MANTISSA_UNITS = 2 ** HIGH_MANTISSA_BITS;
+const EXPONENT_BIAS = 1023;
+const bitsOf = new Float64Array(1);
+const wordsOf = new Uint32Array(bitsOf.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH_WORD = littleEndian ? 1 : 0;
+/** Per slot: the position (0–63, or −1 below the octave's first bound) of the bucket at its start. */
+const slotBucket = new Int32Array(MANTISSA_SLOTS);
+/** Per slot: the first bucket bound at or after its start, in high-mantissa units, rounded down. */
+const slotBound = new Int32Array(MANTISSA_SLOTS);
+{
+  const slotUnits = HIGH_MANTISSA_UNITS / MANTISSA_SLOTS;
+  let position = 0;
+  for (let slot = 0; slot < MANTISSA_SLOTS; slot++) {
+    while ((2 ** (position / BUCKETS_PER_OCTAVE) - 1) * HIGH_MANTISSA_UNITS < slot * slotUnits) position++;
+    slotBucket[slot] = position - 1;
+    slotBound[slot] = Math.floor((2 ** (position / BUCKETS_PER_OCTAVE) - 1) * HIGH_MANTISSA_UNITS);
+  }
+}
+
 /**
  * The index of the bucket that holds a positive, finite `value`: the `i` with
  * `base^i < value <= base^(i+1)`.
  * @example bucketIndex(1) // -1: 1 = 2^0 is the upper bound of bucket −1
  */
 export function bucketIndex(value: number): number {
+  bitsOf[0] = value;
+  const high = wordsOf[HIGH_WORD];
+  const slot = (high >>> (HIGH_MANTISSA_BITS - MANTISSA_SLOT_BITS)) & (MANTISSA_SLOTS - 1);
+  const distance = (high & (HIGH_MANTISSA_UNITS - 1)) - slotBound[slot];
+  // Within one unit of a bound (a relative 2^-20; about 2 values in 10,000 land there) the 20
+  // bits cannot tell the side, and subnormals have no implicit leading 1: both take the
+  // logarithm. Farther from a bound, the logarithm's last-bit errors could not move a value
+  // across it either, so the two ways agree on every value: the buckets are the same as ever.
+  if ((distance + 1) >>> 0 <= 2 || high < HIGH_MANTISSA_UNITS) return logBucketIndex(value);
+  // `-distance >>> 31` is 1 above the bound: branch-free, as the side is a coin toss.
+  return ((high >>> HIGH_MANTISSA_BITS) - EXPONENT_BIAS) * BUCKETS_PER_OCTAVE + slotBucket[slot] + (-distance >>> 31);
+}
+
+/** `bucketIndex` by the logarithm: slower, and the reference that the fast path agrees with. */
+function logBucketIndex(value: number): number {
   const index = Math.ceil(Math.log(value) * INDEX_FACTOR) - 1;
   // Math.log can be off by an ulp, which moves a value at (or within an ulp of) a power of
   // two, the only exactly representable bounds, across it. Check those two cases exactly.

@@ -136,6 +136,18 @@ describe('Sketch buckets', () => {
     }
   });
 
+  it('puts values well inside a bucket in it, for every bucket of the normal doubles', () => {
+    // 1e-5 and the geometric middle are far from the bounds, where the index comes from the
+    // double's bits; the tests above, within 1e-9 of a bound, take the logarithm.
+    for (let index = -64 * 1022; index < 64 * 1024 - 1; index++) {
+      const lower = bucketLowerBound(index);
+      const upper = bucketUpperBound(index);
+      for (const value of [lower * (1 + 1e-5), Math.sqrt(lower) * Math.sqrt(upper), upper * (1 - 1e-5)]) {
+        if (bucketIndex(value) !== index) assert.fail(`${value} in bucket ${bucketIndex(value)}, not ${index}`);
+      }
+    }
+  });
+
   it('records powers of two and bucket bounds into the documented bucket', () => {
     const sketch = sketchOf([1, 1, 2, 1024, 0.5, bucketUpperBound(100) * (1 - 1e-9), bucketLowerBound(100) * (1 + 1e-9)]);
     assert.deepEqual(sketch.nonZeroBuckets(), [

@@ -116,14 +116,24 @@ describe('HttpRecorder', () => {
     assert.equal(byKey.get('GET 5xx')?.series.metric, HTTP_DURATION_METRIC);
   });
 
+  it('labels each standard method as itself and any other spelling as _OTHER', () => {
+    const recorder = new Recorder(T0);
+    const http = new HttpRecorder(recorder, {});
+    const standard = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE'];
+    for (const method of [...standard, 'get', 'Post', 'QUERY']) http.record(method, '/a', 200, 1);
+    const counts = new Map(recorder.rotate(T0 + MINUTE_MS).map((w) => [w.series.labels.method, w.count]));
+    assert.deepEqual(Object.fromEntries(counts), { ...Object.fromEntries(standard.map((m) => [m, 1])), _OTHER: 3 });
+  });
+
   it('folds unknown methods into one _OTHER series without growing per spelling', () => {
     const recorder = new Recorder(T0);
     const http = new HttpRecorder(recorder, {});
     for (let i = 0; i < 1_000; i++) http.record(`X${i}`, '/a', 200, 1);
     for (let i = 0; i < 1_000; i++) http.record('PROPFIND', '/a', 200, 1);
     assert.equal(recorder.seriesCount, 1);
-    const byRoute = (http as unknown as { byRoute: Map<string, Map<string, unknown>> }).byRoute;
-    assert.deepEqual([...(byRoute.get('/a')?.keys() ?? [])], ['_OTHER']);
+    const byRoute = (http as unknown as { byRoute: Map<string, unknown[]> }).byRoute;
+    assert.deepEqual([...byRoute.keys()], ['/a']);
+    assert.equal(byRoute.get('/a')?.filter((series) => series !== undefined).length, 1);
     const [window] = recorder.rotate(T0 + MINUTE_MS);
     assert.equal(window.count, 2_000);
     assert.equal(window.series.labels.method, '_OTHER');
