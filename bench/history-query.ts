@@ -171,10 +171,12 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     // Server-side parts, in process, also taking turns.
     let read = await store.readWindows('1m', ids, fineStart, END);
     let knownSeries = 0;
-    // The starts that hold more than one window of the route: what the query's second pass reads.
+    // The windows that share their minute with another of the route: what the query's second pass reads.
     const windowsAt = new Map<number, number>();
     for (const w of read) windowsAt.set(w.start, (windowsAt.get(w.start) ?? 0) + 1);
     const sharedStarts = [...windowsAt].filter(([, n]) => n > 1).map(([start]) => start);
+    const shared = read.filter((w) => (windowsAt.get(w.start) ?? 0) > 1);
+    const sharedWindows = { seriesIds: shared.map((w) => w.seriesId), starts: shared.map((w) => w.start) };
     const result = await velocity.history(fineParams);
     const parts = await timeInterleaved(
       [
@@ -196,7 +198,7 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
           },
         ],
         ['summaries', () => store.readWindowSummaries('1m', ids, fineStart, END)],
-        ['sketches', () => store.readWindows('1m', ids, fineStart, END, { starts: sharedStarts })],
+        ['sketches', () => store.readWindows('1m', ids, fineStart, END, { only: sharedWindows })],
         ['naive', naiveJson],
         ['coarseHistory', () => velocity.history(coarseParams)],
       ],
@@ -220,7 +222,7 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     addRow('↳ server side: `velocity.history` + `JSON.stringify`', partTimes('history+stringify'), '');
     addRow('↳ part: `store.listSeries(metric)` + `matchSeries`', partTimes('list'), `${grouped(knownSeries)} series known`);
     addRow('↳ part: `store.readWindowSummaries` (first pass: every window, no sketch, one array per field)', partTimes('summaries'), `${grouped(read.length)} windows`);
-    addRow(`↳ part: \`store.readWindows\` at the ${grouped(sharedStarts.length)} minutes holding several windows (second pass, with sketches)`, partTimes('sketches'), `${grouped(read.length - (windowsAt.size - sharedStarts.length))} windows`);
+    addRow(`↳ part: \`store.readWindows\` at the ${grouped(sharedStarts.length)} minutes holding several windows (second pass, with sketches)`, partTimes('sketches'), `${grouped(shared.length)} windows`);
     addRow('for comparison: `store.readWindows` of every window, with sketches, as objects ordered by start', partTimes('read'), `${grouped(read.length)} windows`);
     addRow('floor, HTTP end to end: that same response body, precomputed, from a bare node:http handler', http.get('static') as number[], `${grouped(fine.points)} points`, grouped(staticBody.length));
     addRow('baseline, HTTP end to end: one SELECT of the same rows + `JSON.stringify`, bare node:http', http.get('naive') as number[], `${grouped(naiveFetched.points)} rows`, grouped(naiveFetched.bytes));

@@ -97,7 +97,8 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
 }
 
 function sinkFor(query: HistoryQuery): PointSink<HistoryPoint[] | HistoryColumns> {
-  return query.format === 'columns' ? pointColumns() : pointObjects(Math.ceil((query.end - query.start) / query.stepMs));
+  const capacity = Math.ceil((query.end - query.start) / query.stepMs);
+  return query.format === 'columns' ? pointColumns(capacity) : pointObjects(capacity);
 }
 
 interface GroupRows {

@@ -40,6 +40,12 @@ export class PointAccumulator {
   readonly classCounts = new Float64Array(STATUS_CLASSES.length);
   count = 0;
   windows = 0;
+  /** Set by `finish`: the point's quantiles and extremes in ms (whole µs), null without requests. */
+  p50Ms: number | null = null;
+  p95Ms: number | null = null;
+  p99Ms: number | null = null;
+  minMs: number | null = null;
+  maxMs: number | null = null;
   private minUs = Infinity;
   private maxUs = -Infinity;
   private first = -1;
@@ -50,6 +56,7 @@ export class PointAccumulator {
 
   /** Empties the point for reuse. */
   reset(): void {
+    if (this.windows === 0) return;
     this.classCounts.fill(0);
     this.count = 0;
     this.windows = 0;
@@ -87,31 +94,38 @@ export class PointAccumulator {
     if (window?.sketch != null) this.merged.mergeEncoded(window.sketch, window);
   }
 
-  /** Quantile `q` of the point, in ms; null without requests. */
-  quantile(q: 0.5 | 0.95 | 0.99): number | null {
-    if (this.windows === 0 || this.count === 0) return null;
+  /**
+   * Sets the quantiles and extremes from the windows added. A stored latency is whole
+   * microseconds, so dividing it by 1,000 already gives the 3 decimals a merged quantile is
+   * rounded to.
+   */
+  finish(): void {
+    if (this.windows === 0 || this.count === 0) {
+      this.p50Ms = this.p95Ms = this.p99Ms = this.minMs = this.maxMs = null;
+      return;
+    }
     if (this.windows === 1) {
       const { rows } = this.source;
-      const us = q === 0.5 ? rows.p50Us[this.first] : q === 0.95 ? rows.p95Us[this.first] : rows.p99Us[this.first];
-      return us === null ? null : us / 1000;
+      this.p50Ms = msOf(rows.p50Us[this.first]);
+      this.p95Ms = msOf(rows.p95Us[this.first]);
+      this.p99Ms = msOf(rows.p99Us[this.first]);
+    } else {
+      this.p50Ms = round(this.merged.quantile(0.5), 3);
+      this.p95Ms = round(this.merged.quantile(0.95), 3);
+      this.p99Ms = round(this.merged.quantile(0.99), 3);
     }
-    return this.merged.quantile(q);
+    this.minMs = this.minUs === Infinity ? null : this.minUs / 1000;
+    this.maxMs = this.maxUs === -Infinity ? null : this.maxUs / 1000;
   }
+}
 
-  /** The smallest value of the point, in ms; null without requests. */
-  min(): number | null {
-    return this.count === 0 || this.minUs === Infinity ? null : this.minUs / 1000;
-  }
-
-  /** The largest value of the point, in ms; null without requests. */
-  max(): number | null {
-    return this.count === 0 || this.maxUs === -Infinity ? null : this.maxUs / 1000;
-  }
+function msOf(us: number | null): number | null {
+  return us === null ? null : us / 1000;
 }
 
 /** Where points go as they are built: objects or columns. */
 export interface PointSink<T> {
-  /** Appends the point starting at `ts` from the accumulated windows. */
+  /** Appends the point starting at `ts` from the accumulated, finished windows. */
   add(ts: number, stepMs: number, acc: PointAccumulator): void;
   /** The points built. */
   result(): T;
@@ -128,11 +142,11 @@ export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
         ts: formatTime(ts),
         count: acc.count,
         rps: ratePerSecond(acc.count, stepMs),
-        p50_ms: round(acc.quantile(0.5), 3),
-        p95_ms: round(acc.quantile(0.95), 3),
-        p99_ms: round(acc.quantile(0.99), 3),
-        min_ms: round(acc.min(), 3),
-        max_ms: round(acc.max(), 3),
+        p50_ms: acc.p50Ms,
+        p95_ms: acc.p95Ms,
+        p99_ms: acc.p99Ms,
+        min_ms: acc.minMs,
+        max_ms: acc.maxMs,
         err_rate_pct: errorRatePct(c),
         count_1xx: c[0],
         count_2xx: c[1],
@@ -147,41 +161,47 @@ export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
   };
 }
 
-/** Builds `HistoryColumns`: one array per field. */
-export function pointColumns(): PointSink<HistoryColumns> {
+/** Builds `HistoryColumns` of `capacity` points: one array per field. */
+export function pointColumns(capacity: number): PointSink<HistoryColumns> {
+  const column = () => new Array(capacity);
   const columns: HistoryColumns = {
-    ts: [],
-    count: [],
-    rps: [],
-    p50_ms: [],
-    p95_ms: [],
-    p99_ms: [],
-    min_ms: [],
-    max_ms: [],
-    err_rate_pct: [],
-    count_1xx: [],
-    count_2xx: [],
-    count_3xx: [],
-    count_4xx: [],
-    count_5xx: [],
-    count_timeout: [],
-    count_aborted: [],
+    ts: column(),
+    count: column(),
+    rps: column(),
+    p50_ms: column(),
+    p95_ms: column(),
+    p99_ms: column(),
+    min_ms: column(),
+    max_ms: column(),
+    err_rate_pct: column(),
+    count_1xx: column(),
+    count_2xx: column(),
+    count_3xx: column(),
+    count_4xx: column(),
+    count_5xx: column(),
+    count_timeout: column(),
+    count_aborted: column(),
   };
   const classColumns = CLASS_FIELDS.map((field) => columns[field]);
+  let n = 0;
   return {
     add(ts, stepMs, acc) {
-      columns.ts.push(ts / 1000);
-      columns.count.push(acc.count);
-      columns.rps.push(ratePerSecond(acc.count, stepMs));
-      columns.p50_ms.push(round(acc.quantile(0.5), 3));
-      columns.p95_ms.push(round(acc.quantile(0.95), 3));
-      columns.p99_ms.push(round(acc.quantile(0.99), 3));
-      columns.min_ms.push(round(acc.min(), 3));
-      columns.max_ms.push(round(acc.max(), 3));
-      columns.err_rate_pct.push(errorRatePct(acc.classCounts));
-      for (let i = 0; i < classColumns.length; i++) classColumns[i].push(acc.classCounts[i]);
+      columns.ts[n] = ts / 1000;
+      columns.count[n] = acc.count;
+      columns.rps[n] = ratePerSecond(acc.count, stepMs);
+      columns.p50_ms[n] = acc.p50Ms;
+      columns.p95_ms[n] = acc.p95Ms;
+      columns.p99_ms[n] = acc.p99Ms;
+      columns.min_ms[n] = acc.minMs;
+      columns.max_ms[n] = acc.maxMs;
+      columns.err_rate_pct[n] = errorRatePct(acc.classCounts);
+      for (let i = 0; i < classColumns.length; i++) classColumns[i][n] = acc.classCounts[i];
+      n++;
     },
-    result: () => columns,
+    result() {
+      if (n < capacity) for (const values of Object.values(columns)) values.length = n;
+      return columns;
+    },
   };
 }
 
@@ -209,6 +229,7 @@ export function buildPoints<T>(
       const row = order[k];
       acc.add(row, classOf.get(seriesId[row]) ?? -1);
     }
+    acc.finish();
     sink.add(start + p * stepMs, stepMs, acc);
   }
   return sink.result();

@@ -7,7 +7,7 @@
  * @module
  */
 import type { StoredWindow, Tier } from '../model/window.js';
-import type { Store, WindowSummaries } from '../store/store.js';
+import type { Store, WindowKeys, WindowSummaries } from '../store/store.js';
 import { summariesOf } from '../store/window-summaries.js';
 import { rowsByPoint } from './point-rows.js';
 import { planRead, readSegments, readSummarySegments } from './tier-read.js';
@@ -53,27 +53,23 @@ export async function readForPoints(
     return { rows: summariesOf(windows), sketched: indexWindows(windows) };
   }
   const rows = await readSummarySegments(store, segments, ids);
-  const { starts, windows } = startsToMerge(rows, query, groupOf);
+  const only = windowsToMerge(rows, query, groupOf);
+  const windows = only.starts.length;
   if (windows === 0) return { rows, sketched: new Map() };
-  const options = windows > rows.start.length * TWO_PASS_MAX_SHARE ? { withSketch: true } : { starts };
+  const options = windows > rows.start.length * TWO_PASS_MAX_SHARE ? { withSketch: true } : { only };
   return { rows, sketched: indexWindows(await readSegments(store, segments, ids, options)) };
 }
 
-/**
- * The starts (ascending, distinct) of the windows that share their point and group with
- * another window, and how many such windows there are.
- */
-export function startsToMerge(
+/** The keys of the windows that share their point, and their group, with another window. */
+export function windowsToMerge(
   rows: WindowSummaries,
   query: SketchReadQuery,
   groupOf: ReadonlyMap<number, number> | null,
-): { starts: number[]; windows: number } {
+): WindowKeys {
   const pointCount = Math.ceil((query.end - query.start) / query.stepMs);
   const { offsets, order } = rowsByPoint(rows.start, null, query.start, query.stepMs, pointCount);
-  const starts: number[] = [];
-  let windows = 0;
+  const keys: { seriesIds: number[]; starts: number[] } = { seriesIds: [], starts: [] };
   const perGroup = new Map<number, number>();
-  const pointStarts: number[] = [];
   for (let p = 0; p < pointCount; p++) {
     const from = offsets[p];
     const to = offsets[p + 1];
@@ -85,17 +81,14 @@ export function startsToMerge(
         perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
       }
     }
-    pointStarts.length = 0;
     for (let k = from; k < to; k++) {
       const row = order[k];
       if (groupOf !== null && (perGroup.get(groupOf.get(rows.seriesId[row]) ?? 0) ?? 0) < 2) continue;
-      windows++;
-      pointStarts.push(rows.start[row]);
+      keys.seriesIds.push(rows.seriesId[row]);
+      keys.starts.push(rows.start[row]);
     }
-    pointStarts.sort((a, b) => a - b);
-    for (const start of pointStarts) if (starts.length === 0 || starts[starts.length - 1] !== start) starts.push(start);
   }
-  return { starts, windows };
+  return keys;
 }
 
 /** `windows` by series id, then start. */

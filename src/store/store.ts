@@ -25,10 +25,16 @@ export interface ReadWindowsOptions {
   /** Also return each distribution window's encoded sketch (default true). */
   readonly withSketch?: boolean;
   /**
-   * Only the windows whose start is one of these (epoch ms, within [fromMs, toMs)): how a
-   * query fetches the sketches of just the buckets it has to merge. Default: every start.
+   * Only these windows, those of them among the series asked for and within [fromMs, toMs):
+   * how a query fetches the sketches of just the windows it has to merge. Default: every window.
    */
-  readonly starts?: readonly number[];
+  readonly only?: WindowKeys;
+}
+
+/** Windows named by key: series `seriesIds[i]` at start `starts[i]` (epoch ms). */
+export interface WindowKeys {
+  readonly seriesIds: readonly number[];
+  readonly starts: readonly number[];
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import type { StoredWindow } from '../model/window.js';
-import type { WindowSummaries } from './store.js';
+import type { WindowKeys, WindowSummaries } from './store.js';
 
 /** Mutable columns, filled row by row. */
 type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
@@ -44,4 +44,18 @@ export function concatSummaries(parts: readonly WindowSummaries[]): WindowSummar
     (columns[key] as unknown[]) = parts.flatMap((part) => part[key]);
   }
   return columns;
+}
+
+/** The keys of `keys` whose series is one of `seriesIds` and whose start lies in [fromMs, toMs). */
+export function keysWithin(keys: WindowKeys, seriesIds: readonly number[], fromMs: number, toMs: number): WindowKeys {
+  const wanted = new Set(seriesIds);
+  const within: { seriesIds: number[]; starts: number[] } = { seriesIds: [], starts: [] };
+  for (let i = 0; i < keys.seriesIds.length; i++) {
+    const start = keys.starts[i];
+    if (start >= fromMs && start < toMs && wanted.has(keys.seriesIds[i])) {
+      within.seriesIds.push(keys.seriesIds[i]);
+      within.starts.push(start);
+    }
+  }
+  return within;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MINUTE_MS } from '../../src/model/duration.js';
 import type { StoredWindow } from '../../src/model/window.js';
-import { readForPoints, startsToMerge, type PointWindows } from '../../src/query/sketch-read.js';
+import { readForPoints, windowsToMerge, type PointWindows } from '../../src/query/sketch-read.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { ReadWindowsOptions, Store } from '../../src/store/store.js';
 import { summariesOf } from '../../src/store/window-summaries.js';
@@ -19,15 +19,21 @@ function bare(seriesId: number, m: number): StoredWindow {
 describe('reading only the sketches a history merges', () => {
   const fine = { tier: '1m' as const, start: T0, end: minute(10), stepMs: MINUTE_MS };
 
-  it('marks the starts of points that hold more than one window of a group', () => {
+  it('names the windows of points that hold more than one window of a group', () => {
     // In no particular order, as stores return summaries.
     const windows = summariesOf([bare(1, 3), bare(1, 1), bare(3, 2), bare(1, 0), bare(2, 1), bare(1, 2)]);
-    assert.deepEqual(startsToMerge(windows, fine, null), { starts: [minute(1), minute(2)], windows: 4 });
+    assert.deepEqual(windowsToMerge(windows, fine, null), {
+      seriesIds: [1, 2, 3, 1],
+      starts: [1, 1, 2, 2].map(minute),
+    });
     // Series 3 is a group of its own: minute 2 holds one window of each group.
     const groupOf = new Map([[1, 0], [2, 0], [3, 1]]);
-    assert.deepEqual(startsToMerge(windows, fine, groupOf), { starts: [minute(1)], windows: 2 });
+    assert.deepEqual(windowsToMerge(windows, fine, groupOf), { seriesIds: [1, 2], starts: [1, 1].map(minute) });
     const fiveMinutes = { ...fine, stepMs: 5 * MINUTE_MS };
-    assert.deepEqual(startsToMerge(windows, fiveMinutes, null), { starts: [0, 1, 2, 3].map(minute), windows: 6 });
+    assert.deepEqual(windowsToMerge(windows, fiveMinutes, null), {
+      seriesIds: [1, 1, 3, 1, 2, 1],
+      starts: [3, 1, 2, 0, 1, 2].map(minute),
+    });
   });
 
   it('reads no sketch for single-window points and every sketch a merge needs', async () => {
@@ -46,7 +52,7 @@ describe('reading only the sketches a history merges', () => {
     const read = await readForPoints(store, fine, ids, null, false);
     assert.equal(read.rows.start.length, 11);
     assert.deepEqual(sketchedStarts(read), [minute(4), minute(4)]);
-    assert.deepEqual(reads.map((r) => r.starts ?? r.withSketch), [[minute(4)]]);
+    assert.deepEqual(reads.map((r) => r.only?.starts ?? r.withSketch), [[minute(4), minute(4)]]);
 
     reads.length = 0;
     const one = await readForPoints(store, { ...fine, end: minute(3) }, ids, null, false);

@@ -385,19 +385,27 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await readAll(store, { withSketch: true }), expected);
   },
 
-  'reads only the windows at the given starts, with their sketches': async (store) => {
+  'reads only the windows named by key, with their sketches': async (store) => {
     const windows = [0, 1, 2, 3].flatMap((m) => [
       makeWindow({ start: minute(m) }),
       makeWindow({ start: minute(m), labels: labelsA }),
     ]);
     const expected = await writeAndExpect(store, windows);
-    const ids = [...new Set(expected.map((w) => w.seriesId))];
-    const at = await store.readWindows('1m', ids, minute(0), minute(4), { starts: [minute(1), minute(3), minute(7)] });
-    assert.deepEqual(at, expected.filter((w) => w.start === minute(1) || w.start === minute(3)));
+    const [a, b] = [...new Set(expected.map((w) => w.seriesId))];
+    const named = (keys: Array<[number, number]>) => ({
+      seriesIds: keys.map(([id]) => id),
+      starts: keys.map(([, m]) => minute(m)),
+    });
+    const is = (id: number, m: number) => (w: StoredWindow) => w.seriesId === id && w.start === minute(m);
+    // Out of order, one key twice, one outside the range, one of a series not asked for, one of no window.
+    const only = named([[b, 3], [a, 1], [b, 1], [a, 1], [a, 7], [a + b + 1, 2], [a, 3], [b, 2]]);
+    const at = await store.readWindows('1m', [a, b], minute(0), minute(3), { only });
+    assert.deepEqual(at, expected.filter((w) => is(a, 1)(w) || is(b, 1)(w) || is(b, 2)(w)));
     assert.ok(at.every((w) => w.sketch !== null));
-    assert.deepEqual(await store.readWindows('1m', ids, minute(0), minute(4), { starts: [] }), []);
-    const withoutSketch = await store.readWindows('1m', ids, minute(0), minute(2), { starts: [minute(1)], withSketch: false });
-    assert.deepEqual(withoutSketch, expected.filter((w) => w.start === minute(1)).map((w) => ({ ...w, sketch: null })));
+    assert.deepEqual(await store.readWindows('1m', [b], minute(0), minute(4), { only }), expected.filter((w) => w.seriesId === b && w.start !== minute(0)));
+    assert.deepEqual(await store.readWindows('1m', [a, b], minute(0), minute(4), { only: named([]) }), []);
+    const withoutSketch = await store.readWindows('1m', [a, b], minute(0), minute(2), { only: named([[a, 1]]), withSketch: false });
+    assert.deepEqual(withoutSketch, expected.filter(is(a, 1)).map((w) => ({ ...w, sketch: null })));
   },
 
   'an empty list of series ids reads nothing': async (store) => {

@@ -18,7 +18,7 @@ import {
   type WindowSummaries,
 } from '../store.js';
 import { inProcessMaintenance } from '../maintenance.js';
-import { summariesOf } from '../window-summaries.js';
+import { keysWithin, summariesOf } from '../window-summaries.js';
 import { lastRowPerKey, validatePlatformAggregates } from '../validate-platform-aggregates.js';
 import {
   assertBatchSize,
@@ -153,15 +153,24 @@ export function createMemoryStore(): Store {
       assertTime('fromMs', fromMs);
       assertTime('toMs', toMs);
       const withSketch = options?.withSketch ?? true;
-      const starts = options?.starts === undefined ? null : new Set(options.starts);
       const stored = tierWindows(tier);
       const found: StoredWindow[] = [];
-      for (const id of new Set(seriesIds)) {
-        const byStart = stored.get(id);
-        if (byStart === undefined) continue;
-        for (const w of byStart.values()) {
-          if (w.start >= fromMs && w.start < toMs && (starts === null || starts.has(w.start))) {
-            found.push(copyWindow(id, w, withSketch));
+      if (options?.only !== undefined) {
+        const { seriesIds: keyIds, starts } = keysWithin(options.only, seriesIds, fromMs, toMs);
+        const seen = new Set<unknown>();
+        for (let i = 0; i < keyIds.length; i++) {
+          const w = stored.get(keyIds[i])?.get(starts[i]);
+          if (w !== undefined && !seen.has(w)) {
+            seen.add(w);
+            found.push(copyWindow(keyIds[i], w, withSketch));
+          }
+        }
+      } else {
+        for (const id of new Set(seriesIds)) {
+          const byStart = stored.get(id);
+          if (byStart === undefined) continue;
+          for (const w of byStart.values()) {
+            if (w.start >= fromMs && w.start < toMs) found.push(copyWindow(id, w, withSketch));
           }
         }
       }

@@ -153,9 +153,10 @@ export interface WindowSql {
    */
   readonly readSummaries: string;
   /**
-   * The windows of the series in $1 whose t is in the timestamptz array $2, by t then series.
-   * No range condition beside the array: with one, the planner walks the t index of every
-   * series instead of meeting the two arrays in both indexes.
+   * The windows keyed by the pairs of the parallel arrays $1 (series ids) and $2 (timestamptz),
+   * by t then series: one index probe per pair, in the one partition that holds it. Matching
+   * a list of series with a list of times instead probes every pair of the two in every
+   * partition.
    */
   readonly readAt: string;
   /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
@@ -199,8 +200,9 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     readSummaries: `SELECT string_agg(concat_ws(',', series_id, ${epochMs('t')}, count,
       ${['min', 'max', 'p50', 'p95', 'p99'].map(microsJson).join(', ')}), ',') AS csv
       FROM ${table} WHERE ${where}`,
-    readAt: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table}
-      WHERE series_id = ANY($1::bigint[]) AND t = ANY($2::timestamptz[]) ORDER BY t, series_id`,
+    readAt: `SELECT w.series_id, ${epochMs('w.t')} AS start_ms, ${values}, encode(sketch, 'hex') AS sketch
+      FROM (SELECT DISTINCT * FROM unnest($1::bigint[], $2::timestamptz[])) AS k (series_id, t)
+      JOIN ${table} AS w ON w.series_id = k.series_id AND w.t = k.t ORDER BY w.t, w.series_id`,
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (
         SELECT series_id, t FROM ${table} WHERE t < ${time(1)} LIMIT $2

@@ -35,7 +35,7 @@ import {
   assertTime,
   validateWindows,
 } from '../validate-windows.js';
-import { emptySummaries } from '../window-summaries.js';
+import { emptySummaries, keysWithin } from '../window-summaries.js';
 import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import { runPostgresMaintenance } from './postgres-maintenance.js';
@@ -459,10 +459,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
       const ids = [...seriesIds];
-      const starts = options?.starts?.filter((t) => t >= fromMs && t < toMs);
+      const only = options?.only === undefined ? undefined : keysWithin(options.only, seriesIds, fromMs, toMs);
       const { rows } = await pool.query(
-        starts !== undefined
-          ? { text: sql.readAt, values: [ids, timestamptzArray(starts)], types: PG_TYPES }
+        only !== undefined
+          ? { text: sql.readAt, values: [int8Array(only.seriesIds), timestamptzArray(only.starts)], types: PG_TYPES }
           : { text: withSketch ? sql.read : sql.readWithoutSketch, values: [ids, timeParam(fromMs), timeParam(toMs)], types: PG_TYPES },
       );
       return (rows as WindowRow[]).map((row) => ({

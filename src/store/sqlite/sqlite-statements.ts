@@ -55,7 +55,7 @@ export interface WindowSql {
    * floats into numbers one by one.
    */
   readonly readSummaries: string;
-  /** As `read`, only the windows whose t is in a second JSON array parameter: (idsJson, from, to, startsJson). */
+  /** As `read`, only the windows named by a JSON array of `[series id, t]` pairs: (pairsJson). */
   readonly readAt: string;
   /** Deletes at most `limit` windows with `t < cutoff`, found through the index on t: (cutoff, limit). */
   readonly deleteBatch: string;
@@ -86,8 +86,9 @@ export function windowSql(tier: Tier): WindowSql {
     readSummaries: `SELECT json_group_array(series_id), json_group_array(t * 1000), json_group_array(count),
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')}
       FROM ${table} WHERE ${where}`,
-    readAt: `SELECT series_id, t, ${values}, sketch FROM ${table}
-      WHERE ${where} AND t IN (SELECT value FROM json_each(?)) ORDER BY t, series_id`,
+    readAt: `SELECT w.series_id, w.t, ${values}, sketch
+      FROM (SELECT DISTINCT value ->> 0 AS series_id, value ->> 1 AS t FROM json_each(?)) AS k
+      JOIN ${table} AS w ON w.series_id = k.series_id AND w.t = k.t ORDER BY w.t, w.series_id`,
     // A WITHOUT ROWID table has no rowid to pick a batch by, so the batch is picked by its key.
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (

@@ -19,6 +19,7 @@ import {
   type ReadWindowsOptions,
   type SeriesRecord,
   type Store,
+  type WindowKeys,
   type WindowSum,
   type WindowSummaries,
 } from '../store.js';
@@ -30,7 +31,7 @@ import {
   assertTime,
   validateWindows,
 } from '../validate-windows.js';
-import { emptySummaries } from '../window-summaries.js';
+import { emptySummaries, keysWithin } from '../window-summaries.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 import { sqlitePlatformAggregates } from './sqlite-platform-aggregates.js';
@@ -341,8 +342,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const withSketch = options?.withSketch ?? true;
       const range = [JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)] as const;
       const rows = (
-        options?.starts !== undefined
-          ? statements.readAt.all(...range, JSON.stringify(options.starts.map((ms) => ms / 1000)))
+        options?.only !== undefined
+          ? statements.readAt.all(keysJson(keysWithin(options.only, seriesIds, fromMs, toMs)))
           : (withSketch ? statements.read : statements.readWithoutSketch).all(...range)
       ) as WindowRow[];
       return rows.map((row) => ({
@@ -500,4 +501,11 @@ function asUint8Array(blob: Uint8Array): Uint8Array {
  */
 function firstSecondFrom(ms: number): number {
   return Math.ceil(ms / 1000);
+}
+
+/** `keys` as the JSON array of `[series id, start in epoch seconds]` pairs the `readAt` statement reads. */
+function keysJson({ seriesIds, starts }: WindowKeys): string {
+  const pairs = new Array<string>(seriesIds.length);
+  for (let i = 0; i < pairs.length; i++) pairs[i] = `[${seriesIds[i]},${starts[i] / 1000}]`;
+  return `[${pairs.join(',')}]`;
 }
