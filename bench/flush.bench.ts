@@ -312,12 +312,19 @@ export async function flushBench(): Promise<BenchSection> {
     const jsMs = roundTrips('velocity').map((ms, i) => velocityTotals[i] - ms);
     const rows: BenchSection['rows'] = [
       row('**Velocity: `store.writeWindows(\'1m\', batch)`** (binary COPY in a savepoint, series last-seen by id)', 'velocity'),
-      msRow('↳ JavaScript: validation, grouping, binary encoding (the rest of the call)', jsMs),
+      msRow('↳ JavaScript: validation, grouping, the series\' arrays (the rest of the call)', jsMs),
       phase('velocity', '↳ round trip: `BEGIN`', 'BEGIN'),
-      phase('velocity', '↳ round trip: `UPDATE velocity_series` (last seen of the 1,000 series)', 'UPDATE "public".velocity_series'),
+      phase(
+        'velocity',
+        '↳ round trip: `WITH widened AS (UPDATE velocity_series …) INSERT INTO velocity_rollup_dirty …` (last seen of the 1,000 series, and the marks: none here, no hour is claimed)',
+        'WITH',
+      ),
       phase('velocity', '↳ round trip: `SAVEPOINT`', 'SAVEPOINT'),
-      phase('velocity', '↳ round trip: `COPY velocity_windows_1m … FROM STDIN (FORMAT binary)` (10,000 windows)', `COPY ${TABLE}`),
-      phase('velocity', '↳ round trip: `INSERT INTO velocity_rollup_dirty` (the marks; none here, no hour is claimed)', 'INSERT INTO "public".velocity_rollup_dirty'),
+      phase(
+        'velocity',
+        '↳ round trip: `COPY velocity_windows_1m … FROM STDIN (FORMAT binary)` (10,000 windows, encoded chunk by chunk as they are sent)',
+        `COPY ${TABLE}`,
+      ),
       phase('velocity', '↳ round trip: `COMMIT`', 'COMMIT'),
       msRow('↳ all its round trips (`BEGIN` … `COMMIT`)', roundTrips('velocity')),
       row('Velocity re-sending the batch it just wrote (fallback: COPY fails on the first window, upsert replaces all)', 'resend'),
@@ -328,7 +335,7 @@ export async function flushBench(): Promise<BenchSection> {
       row('Velocity, a fresh batch whose last window is stored already (fallback, worst case: 9,999 rows copied and undone)', 'lastStored'),
       phase('lastStored', '↳ round trip: the `COPY`, failing on its last row (23505)', `COPY ${TABLE}`),
       phase('lastStored', '↳ round trip: `INSERT INTO velocity_windows_1m … unnest(…)`', `INSERT INTO ${TABLE}`),
-      row('before this change: the same transaction with one binary `unnest` upsert instead of the COPY', 'unnest'),
+      row('the store\'s write before COPY: the series UPDATE, one binary `unnest` upsert, the marks, each awaited', 'unnest'),
       row('**baseline (the target\'s): one INSERT … ON CONFLICT per window, each its own transaction (autocommit)**', 'perRowAutocommit'),
       row('baseline, favourable: one INSERT … ON CONFLICT per window, one round trip each, all in one transaction', 'perRowTransaction'),
       row('floor: binary COPY into an unindexed temporary table (no partitions, no conflicts)', 'copyFloor'),
@@ -365,12 +372,15 @@ export async function flushBench(): Promise<BenchSection> {
           `The series were registered by a first write before the rounds (${fixed(firstMs, 1)} ms for ` +
           `${grouped(BATCH)} windows of ${grouped(SERIES)} new series, partition of the day included).`,
         'Velocity\'s round-trip rows are the wall time of each statement as a pool wrapper saw it (sending, server, ' +
-          'reply); the JavaScript row is the rest of the call. Both statements around the windows are as before: one ' +
-          'UPDATE of the series\' last seen by id (binary `bigint[]`/`timestamptz[]`), and one INSERT marking the rolled ' +
-          'buckets dirty when a roll-up has claimed them.',
+          'reply); the JavaScript row is the rest of the call. Before the COPY, one statement moves the series\' last ' +
+          'seen by id (an UPDATE from binary `bigint[]`/`timestamptz[]`, a heap-only update on the half-empty pages of ' +
+          '`velocity_series`) and marks the rolled buckets dirty that a roll-up has claimed. The COPY\'s data is ' +
+          'written straight from the windows into chunks of about 64 KiB, each made when the one before it has been ' +
+          'sent, so the server inserts the first rows while the next are encoded: the encoding is inside the COPY\'s ' +
+          'row, not the JavaScript one.',
         'The baselines prepare their INSERT once per connection (a named statement) and send each window\'s 11 values, ' +
           'awaiting each reply: the target\'s in autocommit (every INSERT commits), the favourable one between one BEGIN ' +
-          'and one COMMIT. They, and "before this change", are handed the series ids and skip Velocity\'s validation and ' +
+          'and one COMMIT. They, and the store\'s write before COPY, are handed the series ids and skip Velocity\'s validation and ' +
           'grouping, which favours them; compare the round-trip rows for the database side.',
         'The floor is the same bytes COPY\'d into a temporary table with no index, no partitions and no WAL: what ' +
           'inserting 10,000 rows into a partitioned table with two indexes (primary key (series_id, t) and t) adds to it.',

@@ -9,7 +9,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { HTTP_DURATION_METRIC } from '../src/collect/http.js';
 import { MINUTE_MS } from '../src/model/duration.js';
-import { matchSeries } from '../src/query/history.js';
 import type { Store } from '../src/store/store.js';
 import { createVelocity } from '../src/velocity.js';
 import { fixed, grouped, median, percentile, timeInterleaved } from './measure.js';
@@ -71,10 +70,8 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     log: () => {},
   });
   await velocity.ready;
-  const routeSeries = matchSeries(await store.listSeries(HTTP_DURATION_METRIC), {
-    route: `/route/${QUERY_ROUTE}`,
-    method: 'GET',
-  });
+  const routeSeries = await store.listSeries(HTTP_DURATION_METRIC, { route: `/route/${QUERY_ROUTE}`, method: 'GET' });
+  const knownSeries = (await store.listSeries(HTTP_DURATION_METRIC)).length;
   const ids = routeSeries.map((s) => s.id);
   const classOf = new Map(routeSeries.map((s) => [s.id, s.labels.status_class]));
   const fineStart = END - FINE_MINUTES * MINUTE_MS;
@@ -170,7 +167,6 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
 
     // Server-side parts, in process, also taking turns.
     let read = await store.readWindows('1m', ids, fineStart, END);
-    let knownSeries = 0;
     // The windows that share their minute with another of the route: what the query's second pass reads.
     const windowsAt = new Map<number, number>();
     for (const w of read) windowsAt.set(w.start, (windowsAt.get(w.start) ?? 0) + 1);
@@ -185,11 +181,7 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
         ['history+stringify', async () => JSON.stringify(await velocity.history(fineParams))],
         [
           'list',
-          async () => {
-            const all = await store.listSeries(HTTP_DURATION_METRIC);
-            knownSeries = all.length;
-            matchSeries(all, { route: `/route/${QUERY_ROUTE}`, method: 'GET' });
-          },
+          () => store.listSeries(HTTP_DURATION_METRIC, { route: `/route/${QUERY_ROUTE}`, method: 'GET' }),
         ],
         [
           'read',
@@ -220,7 +212,7 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
     addRow('↳ server side: `velocity.history(params)` (parse, series lookup, read, merge, derive)', partTimes('history'), `${grouped(fine.points)} points`);
     addRow('↳ server side: `JSON.stringify` of that result', partTimes('stringify'), '', grouped(fine.bytes));
     addRow('↳ server side: `velocity.history` + `JSON.stringify`', partTimes('history+stringify'), '');
-    addRow('↳ part: `store.listSeries(metric)` + `matchSeries`', partTimes('list'), `${grouped(knownSeries)} series known`);
+    addRow('↳ part: `store.listSeries(metric, { route, method })`', partTimes('list'), `${grouped(routeSeries.length)} of ${grouped(knownSeries)} series`);
     addRow('↳ part: `store.readWindowSummaries` (first pass: every window, no sketch, one array per field)', partTimes('summaries'), `${grouped(read.length)} windows`);
     addRow(`↳ part: \`store.readWindows\` at the ${grouped(sharedStarts.length)} minutes holding several windows (second pass, with sketches)`, partTimes('sketches'), `${grouped(shared.length)} windows`);
     addRow('for comparison: `store.readWindows` of every window, with sketches, as objects ordered by start', partTimes('read'), `${grouped(read.length)} windows`);

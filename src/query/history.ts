@@ -59,15 +59,9 @@ export interface HistoryResult {
   groups?: HistoryGroup[];
 }
 
-/** The request series matching the query's filters. */
-export function matchSeries(all: readonly SeriesRecord[], filters: HistoryQuery['filters']): SeriesRecord[] {
-  const entries = Object.entries(filters);
-  return all.filter((series) => entries.every(([label, value]) => series.labels[label] === value));
-}
-
 /** Runs `query` against `store`. */
 export async function queryHistory(store: Store, query: HistoryQuery): Promise<HistoryResult> {
-  const series = matchSeries(await store.listSeries(HTTP_DURATION_METRIC), query.filters);
+  const series = await store.listSeries(HTTP_DURATION_METRIC, query.filters);
   const classOf = new Map<number, number>();
   for (const s of series) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
   const groupOf = query.groupBy.length === 0 ? null : groupIndexOf(series, query.groupBy);

@@ -124,8 +124,11 @@ export interface Store {
    */
   writeWindows(tier: Tier, windows: readonly Window[]): Promise<void>;
 
-  /** Every series known to the store, or those of one metric, ordered by id. */
-  listSeries(metric?: string): Promise<SeriesRecord[]>;
+  /**
+   * Every series known to the store, or those of one metric, ordered by id; with `labels`,
+   * only those whose labels include every one of them, name and value.
+   */
+  listSeries(metric?: string, labels?: Labels): Promise<SeriesRecord[]>;
 
   /**
    * The windows of `tier` for the given series whose start lies in [fromMs, toMs),

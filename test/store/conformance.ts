@@ -373,6 +373,15 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await store.listSeries('net.bytes'), [all[1]]);
     assert.deepEqual(await store.listSeries('http.server.request.duration'), [all[0], all[2]]);
     assert.deepEqual(await store.listSeries('no.such.metric'), []);
+    // Only the series whose labels include every label asked for, name and value.
+    assert.deepEqual(await store.listSeries('http.server.request.duration', { service: 'api' }), [all[0], all[2]]);
+    assert.deepEqual(await store.listSeries('http.server.request.duration', { service: 'api', status_class: '5xx' }), [all[0]]);
+    assert.deepEqual(await store.listSeries(undefined, { 'http.route': '/q?x="1"&y=\\', empty: '' }), [all[1]]);
+    assert.deepEqual(await store.listSeries(undefined, { service: 'ünïcödé ✓' }), [all[1]]);
+    assert.deepEqual(await store.listSeries(undefined, { empty: 'x' }), []);
+    assert.deepEqual(await store.listSeries('net.bytes', { service: 'api' }), []);
+    assert.deepEqual(await store.listSeries('http.server.request.duration', { method: 'GET' }), []);
+    assert.deepEqual(await store.listSeries(undefined, {}), all);
   },
 
   'reads without sketches when withSketch is false': async (store) => {

@@ -100,6 +100,24 @@ describe('postgres COPY FROM STDIN', { skip }, () => {
     assert.deepEqual(await stored(), { n: 11, ids: 55, bytes: 0 });
   });
 
+  it('sends chunks as they are made, and fails the COPY with the error of chunks that throw', async () => {
+    await onClient(async (client) => {
+      function* chunks(): Generator<Buffer> {
+        const data = rows(0, 20, 10);
+        yield data.subarray(0, 100);
+        yield data.subarray(100);
+      }
+      assert.equal(await copyFrom(client, COPY, chunks()), 20);
+      function* failing(): Generator<Buffer> {
+        yield rows(20, 30).subarray(0, 50);
+        throw new Error('no more rows');
+      }
+      await assert.rejects(copyFrom(client, COPY, failing()), { message: 'no more rows' });
+      assert.equal(await copyFrom(client, COPY, [rows(30, 32)]), 2);
+    });
+    assert.deepEqual(await stored(), { n: 22, ids: (19 * 20) / 2 + 30 + 31, bytes: 200 });
+  });
+
   it('a COPY rejected before its data, or for data that is not COPY data, leaves the client usable', async () => {
     await onClient(async (client) => {
       await assert.rejects(copyFrom(client, 'COPY missing (id) FROM STDIN (FORMAT binary)', rows(0, 1)), { code: '42P01' });

@@ -371,32 +371,31 @@ describe('postgres', { skip }, () => {
         assert.equal(first.filter((s) => s.startsWith('INSERT INTO "round_trips".velocity_windows_1m')).length, 0);
         assert.ok(first.length <= 12, `4,000 windows took ${first.length} statements`);
 
-        // Known series, partitions known: the series' last-seen moves (by id), then the windows
-        // are copied in a savepoint, then the one statement that marks the rolled buckets they
-        // feed if those were claimed.
+        // Known series, partitions known: one statement moves the series' last seen (by id) and
+        // marks the rolled buckets the windows feed if those were claimed, then the windows are
+        // copied in a savepoint.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
-          'UPDATE "round_trips".velocity_series AS',
+          'WITH widened AS',
           'SAVEPOINT velocity_copy',
           'COPY "round_trips".velocity_windows_1m (series_id,',
-          'INSERT INTO "round_trips".velocity_rollup_dirty',
           'COMMIT',
         ]);
         const { rows: spans } = await sql.query<{ n: number; first: Date; last: Date }>(
           'SELECT first_seen AS first, last_seen AS last, count(*)::int AS n FROM round_trips.velocity_series GROUP BY 1, 2',
         );
         assert.deepEqual(spans, [{ first: new Date(minute(0)), last: new Date(minute(3)), n: 2_000 }]);
-        // The same batch again: nothing to widen; the COPY fails on the stored windows, and one
-        // upsert replaces them.
+        // The same batch again: nothing to widen, only the marks; the COPY fails on the stored
+        // windows, and one upsert replaces them.
         await store.writeWindows('1m', batch(2));
         assert.deepEqual(statements(), [
           'BEGIN',
+          'INSERT INTO "round_trips".velocity_rollup_dirty',
           'SAVEPOINT velocity_copy',
           'COPY "round_trips".velocity_windows_1m (series_id,',
           'ROLLBACK TO SAVEPOINT',
           'INSERT INTO "round_trips".velocity_windows_1m',
-          'INSERT INTO "round_trips".velocity_rollup_dirty',
           'COMMIT',
         ]);
         const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM round_trips.velocity_windows_1m');
@@ -432,8 +431,9 @@ describe('postgres', { skip }, () => {
           const table = `"fallback".velocity_windows_${tier}`;
           assert.deepEqual(
             sent.map((text) => text.split(' ').slice(0, 3).join(' ')),
-            ['BEGIN', 'SAVEPOINT velocity_copy', `COPY ${table} (series_id,`, 'ROLLBACK TO SAVEPOINT', `INSERT INTO ${table}`]
-              .concat(tier === '1d' ? [] : ['INSERT INTO "fallback".velocity_rollup_dirty'], ['COMMIT']),
+            ['BEGIN']
+              .concat(tier === '1d' ? [] : ['INSERT INTO "fallback".velocity_rollup_dirty'])
+              .concat(['SAVEPOINT velocity_copy', `COPY ${table} (series_id,`, 'ROLLBACK TO SAVEPOINT', `INSERT INTO ${table}`, 'COMMIT']),
           );
           assert.deepEqual(await stored(tier), written, `${tier}: stored once`);
           // Again with other values, as a roll-up rewriting its buckets: each window replaced.
@@ -487,6 +487,27 @@ describe('postgres', { skip }, () => {
         await store.close();
         await pool.end();
       }
+    });
+
+    it('a batch out of start order, with starts repeated, stores each window once, the last given, and spans its series', async () => {
+      const store = await openStore('unordered');
+      const w = (route: string, m: number, count: number) => makeWindow({ labels: { service: 'api', route }, start: minute(m), count });
+      await store.writeWindows('1m', [w('/a', 0, 1), w('/b', 0, 2)]);
+      // Known series now, so their spans are widened by id; then a COPY of the rows in key order.
+      await store.writeWindows('1m', [
+        w('/a', 4, 10), w('/b', 3, 20), w('/a', 2, 11), w('/a', 4, 12), w('/b', 1, 21), w('/a', 3, 13), w('/a', 2, 14),
+      ]);
+      const series = await store.listSeries();
+      const routeOf = new Map(series.map((s) => [s.id, s.labels.route]));
+      const read = await store.readWindows('1m', series.map((s) => s.id), -Infinity, Infinity);
+      assert.deepEqual(
+        read.map((r) => [routeOf.get(r.seriesId), (r.start - T0) / MINUTE_MS, r.count]).sort(),
+        [['/a', 0, 1], ['/a', 2, 14], ['/a', 3, 13], ['/a', 4, 12], ['/b', 0, 2], ['/b', 1, 21], ['/b', 3, 20]],
+      );
+      assert.deepEqual(
+        series.map((s) => [s.labels.route, (s.firstSeen - T0) / MINUTE_MS, (s.lastSeen - T0) / MINUTE_MS]),
+        [['/a', 0, 4], ['/b', 0, 3]],
+      );
     });
 
     it('binary parameters carry extreme values exactly: far dates, huge counts, tiny and signed doubles, nulls', async () => {

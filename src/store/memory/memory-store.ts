@@ -3,7 +3,7 @@
  * unreachable. Nothing survives `close()` or the process.
  * @module
  */
-import { canonicalLabels } from '../../model/labels.js';
+import { canonicalLabels, type Labels } from '../../model/labels.js';
 import type { RollupTier } from '../../model/rollup.js';
 import type { StoredWindow, Tier, Window } from '../../model/window.js';
 import { fedBuckets } from '../dirty-buckets.js';
@@ -131,12 +131,14 @@ export function createMemoryStore(): Store {
       }
     },
 
-    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+    async listSeries(metric?: string, labels: Labels = {}): Promise<SeriesRecord[]> {
       assertOpen(closed);
+      const wanted = Object.entries(labels);
       const found: SeriesRecord[] = [];
       // Ids are assigned in insertion order, so the Map already iterates by id.
       for (const s of seriesByKey.values()) {
-        if (metric === undefined || s.metric === metric) found.push({ ...s, labels: { ...s.labels } });
+        if (metric !== undefined && s.metric !== metric) continue;
+        if (wanted.every(([name, value]) => s.labels[name] === value)) found.push({ ...s, labels: { ...s.labels } });
       }
       return found;
     },

@@ -36,146 +36,167 @@ const FIXED_BYTES = 12;
 /** A NULL: its int32 length, -1. */
 const NULL_BYTES = 4;
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-/** The signature, flags and header extension length. */
-const COPY_HEADER_BYTES = COPY_SIGNATURE.length + 8;
-/** A row's field count. */
-const COPY_ROW_BYTES = 2;
-/** The trailer: a field count of -1. */
-const COPY_TRAILER_BYTES = 2;
+/** The bytes of the header of COPY data: its signature, flags and header extension length. */
+export const COPY_HEADER_BYTES = COPY_SIGNATURE.length + 8;
+/** The bytes a row of COPY data takes besides its fields: its field count. */
+export const COPY_ROW_BYTES = 2;
+/** The bytes of the trailer of COPY data: a field count of -1. */
+export const COPY_TRAILER_BYTES = 2;
 const TWO_32 = 2 ** 32;
 /** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix epoch milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 /** Beyond this many milliseconds from PostgreSQL's epoch, microseconds exceed 2^53: use BigInt. */
 const SAFE_MICROS_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
-/** A Buffer of `bytes` and a big-endian view of it. */
-function allocate(bytes: number): { buffer: Buffer; view: DataView } {
-  const buffer = Buffer.allocUnsafe(bytes);
-  return { buffer, view: new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength) };
-}
-
-/** Writes an array header at 0 and returns where the elements start. */
-function writeHeader(view: DataView, length: number, oid: number, hasNulls: boolean): number {
-  if (length === 0) {
-    view.setInt32(0, 0);
-    view.setInt32(4, 0);
-    view.setInt32(8, oid);
-    return EMPTY_HEADER_BYTES;
-  }
-  view.setInt32(0, 1);
-  view.setInt32(4, hasNulls ? 1 : 0);
-  view.setInt32(8, oid);
-  view.setInt32(12, length);
-  view.setInt32(16, 1);
-  return HEADER_BYTES;
-}
-
-/** Writes a safe integer as an int64 at `offset` (two int32 halves: no BigInt on this path). */
-function setInt64(view: DataView, offset: number, value: number): void {
-  const high = Math.floor(value / TWO_32);
-  view.setInt32(offset, high);
-  view.setUint32(offset + 4, value - high * TWO_32);
-}
-
-function hasNull(values: ArrayLike<unknown>): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] === null) return true;
-  return false;
-}
-
-/** Writes a NULL at `offset`; returns the offset after it. */
-function writeNull(view: DataView, offset: number): number {
-  view.setInt32(offset, -1);
-  return offset + NULL_BYTES;
-}
-
-/** Writes a `bigint` value (a safe integer) at `offset`; returns the offset after it. */
-function writeInt8(view: DataView, offset: number, value: number): number {
-  view.setInt32(offset, 8);
-  setInt64(view, offset + 4, value);
-  return offset + FIXED_BYTES;
-}
-
-/** Writes a `float8` value or NULL at `offset`; returns the offset after it. */
-function writeFloat8(view: DataView, offset: number, value: number | null): number {
-  if (value === null) return writeNull(view, offset);
-  view.setInt32(offset, 8);
-  view.setFloat64(offset + 4, value);
-  return offset + FIXED_BYTES;
+/**
+ * The bytes one value takes as an array element or a field of a COPY row: a NULL, a
+ * fixed-width number (`bigint`, `float8`, `timestamptz`) or a `bytea`.
+ */
+export function valueBytes(value: number | Uint8Array | null): number {
+  if (value === null) return NULL_BYTES;
+  return typeof value === 'number' ? FIXED_BYTES : 4 + value.byteLength;
 }
 
 /**
- * Writes a `timestamptz` value from epoch milliseconds (an integer within timestamptz's range)
- * at `offset`; returns the offset after it. No Date is involved, so neither its range nor a
- * time zone matters.
+ * Writes values in PostgreSQL's binary format one after another into one Buffer, allocated
+ * once at its final size: nothing is allocated per value. `end()` checks that the size was
+ * right and returns the Buffer.
  */
-function writeTimestamptz(view: DataView, offset: number, epochMs: number): number {
-  view.setInt32(offset, 8);
-  const sincePgEpochMs = epochMs - PG_EPOCH_MS;
-  if (sincePgEpochMs <= SAFE_MICROS_MS && sincePgEpochMs >= -SAFE_MICROS_MS) {
-    setInt64(view, offset + 4, sincePgEpochMs * 1000);
-  } else {
+export class BinaryWriter {
+  readonly #buffer: Buffer;
+  readonly #view: DataView;
+  #offset = 0;
+
+  constructor(bytes: number) {
+    this.#buffer = Buffer.allocUnsafe(bytes);
+    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
+  }
+
+  /** A raw big-endian int32 (an array header's words). */
+  int32(value: number): void {
+    this.#view.setInt32(this.#offset, value);
+    this.#offset += 4;
+  }
+
+  /** The header of COPY data (COPY_HEADER_BYTES). */
+  copyHeader(): void {
+    this.#buffer.set(COPY_SIGNATURE, this.#offset);
+    this.#view.setInt32(this.#offset + COPY_SIGNATURE.length, 0);
+    this.#view.setInt32(this.#offset + COPY_SIGNATURE.length + 4, 0);
+    this.#offset += COPY_HEADER_BYTES;
+  }
+
+  /** The start of a row of COPY data of `fields` fields (COPY_ROW_BYTES), to be followed by them. */
+  copyRow(fields: number): void {
+    this.#view.setInt16(this.#offset, fields);
+    this.#offset += COPY_ROW_BYTES;
+  }
+
+  /** The trailer of COPY data (COPY_TRAILER_BYTES). */
+  copyTrailer(): void {
+    this.#view.setInt16(this.#offset, -1);
+    this.#offset += COPY_TRAILER_BYTES;
+  }
+
+  /** A `bigint` value: a safe integer, written as two int32 halves (no BigInt on this path). */
+  int8(value: number): void {
+    const view = this.#view;
+    const offset = this.#offset;
+    const high = Math.floor(value / TWO_32);
+    view.setInt32(offset, 8);
+    view.setInt32(offset + 4, high);
+    view.setUint32(offset + 8, value - high * TWO_32);
+    this.#offset = offset + FIXED_BYTES;
+  }
+
+  /**
+   * A `timestamptz` value from epoch milliseconds (an integer within timestamptz's range). No
+   * Date is involved, so neither its range nor a time zone matters.
+   */
+  timestamptz(epochMs: number): void {
+    const sincePgEpochMs = epochMs - PG_EPOCH_MS;
+    if (sincePgEpochMs <= SAFE_MICROS_MS && sincePgEpochMs >= -SAFE_MICROS_MS) {
+      this.int8(sincePgEpochMs * 1000);
+      return;
+    }
     // Before 1715 or after 2285: microseconds beyond 2^53, exact only as a BigInt.
-    view.setBigInt64(offset + 4, BigInt(sincePgEpochMs) * 1000n);
+    this.#view.setInt32(this.#offset, 8);
+    this.#view.setBigInt64(this.#offset + 4, BigInt(sincePgEpochMs) * 1000n);
+    this.#offset += FIXED_BYTES;
   }
-  return offset + FIXED_BYTES;
+
+  /** A `float8` value or NULL. */
+  float8(value: number | null): void {
+    if (value === null) {
+      this.int32(-1);
+      return;
+    }
+    this.#view.setInt32(this.#offset, 8);
+    this.#view.setFloat64(this.#offset + 4, value);
+    this.#offset += FIXED_BYTES;
+  }
+
+  /** A `bytea` value or NULL. */
+  bytea(value: Uint8Array | null): void {
+    if (value === null) {
+      this.int32(-1);
+      return;
+    }
+    this.#view.setInt32(this.#offset, value.byteLength);
+    this.#buffer.set(value, this.#offset + 4);
+    this.#offset += 4 + value.byteLength;
+  }
+
+  /** Value `i` of `column`, as its type. */
+  value(column: BinaryColumn, i: number): void {
+    switch (column.type) {
+      case 'int8':
+        return this.int8(column.values[i]);
+      case 'timestamptz':
+        return this.timestamptz(column.values[i]);
+      case 'float8':
+        return this.float8(column.values[i]);
+      case 'bytea':
+        return this.bytea(column.values[i]);
+    }
+  }
+
+  /** The written Buffer; throws a RangeError unless exactly its size was written. */
+  end(): Buffer {
+    if (this.#offset !== this.#buffer.byteLength) {
+      throw new RangeError(`wrote ${this.#offset} bytes into a buffer of ${this.#buffer.byteLength}`);
+    }
+    return this.#buffer;
+  }
 }
 
-/** Writes a `bytea` value or NULL at `offset`; returns the offset after it. */
-function writeBytea(buffer: Buffer, view: DataView, offset: number, value: Uint8Array | null): number {
-  if (value === null) return writeNull(view, offset);
-  view.setInt32(offset, value.byteLength);
-  buffer.set(value, offset + 4);
-  return offset + 4 + value.byteLength;
-}
-
-/** Adds the bytes of each value `i` of `column` to `sizes[i]`. */
-function addFieldBytes(sizes: Float64Array, column: BinaryColumn): void {
-  const length = column.values.length;
-  if (column.type === 'bytea') {
-    for (let i = 0; i < length; i++) sizes[i] += 4 + (column.values[i]?.byteLength ?? 0);
-  } else {
-    for (let i = 0; i < length; i++) sizes[i] += column.values[i] === null ? NULL_BYTES : FIXED_BYTES;
-  }
-}
-
-/**
- * Writes each value `i` of `column` at `offsets[i]` and moves that offset past it: one loop
- * per column, on one type (a COPY's rows are filled column by column).
- */
-function writeFields(buffer: Buffer, view: DataView, offsets: Float64Array, column: BinaryColumn): void {
-  const length = column.values.length;
-  switch (column.type) {
-    case 'int8':
-      for (let i = 0; i < length; i++) offsets[i] = writeInt8(view, offsets[i], column.values[i]);
-      return;
-    case 'timestamptz':
-      for (let i = 0; i < length; i++) offsets[i] = writeTimestamptz(view, offsets[i], column.values[i]);
-      return;
-    case 'float8':
-      for (let i = 0; i < length; i++) offsets[i] = writeFloat8(view, offsets[i], column.values[i]);
-      return;
-    case 'bytea':
-      for (let i = 0; i < length; i++) offsets[i] = writeBytea(buffer, view, offsets[i], column.values[i]);
-      return;
-  }
+/** The bytes all the values of `column` take. */
+function columnBytes(column: BinaryColumn): number {
+  const { values } = column;
+  let bytes = 0;
+  for (let i = 0; i < values.length; i++) bytes += valueBytes(values[i]);
+  return bytes;
 }
 
 /** `column` as an array parameter (`bigint[]`, `timestamptz[]`, `float8[]` or `bytea[]`). */
 export function binaryArray(column: BinaryColumn): Buffer {
   const { values, type } = column;
-  // Each element's bytes first; then where it goes, right after the one before it.
-  const offsets = new Float64Array(values.length);
-  addFieldBytes(offsets, column);
-  let end = values.length === 0 ? EMPTY_HEADER_BYTES : HEADER_BYTES;
-  for (let i = 0; i < values.length; i++) {
-    const elementBytes = offsets[i];
-    offsets[i] = end;
-    end += elementBytes;
+  const length = values.length;
+  const writer = new BinaryWriter((length === 0 ? EMPTY_HEADER_BYTES : HEADER_BYTES) + columnBytes(column));
+  writer.int32(length === 0 ? 0 : 1);
+  writer.int32(hasNull(values) ? 1 : 0);
+  writer.int32(OID[type]);
+  if (length > 0) {
+    writer.int32(length);
+    writer.int32(1);
   }
-  const { buffer, view } = allocate(end);
-  writeHeader(view, values.length, OID[type], hasNull(values));
-  writeFields(buffer, view, offsets, column);
-  return buffer;
+  for (let i = 0; i < length; i++) writer.value(column, i);
+  return writer.end();
+}
+
+function hasNull(values: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] === null) return true;
+  return false;
 }
 
 /** A `bigint[]` parameter of safe integers (ids, counts). */
@@ -194,26 +215,17 @@ export function timestamptzArray(epochMs: ArrayLike<number>): Buffer {
  */
 export function binaryCopyData(columns: readonly BinaryColumn[]): Buffer {
   const rows = columns.length === 0 ? 0 : columns[0].values.length;
-  // Each row's bytes first; then, once the rows are placed, where its next field goes.
-  const offsets = new Float64Array(rows).fill(COPY_ROW_BYTES);
+  let fieldBytes = 0;
   for (const column of columns) {
     if (column.values.length !== rows) throw new RangeError(`a ${column.type} column has ${column.values.length} values, not ${rows}`);
-    addFieldBytes(offsets, column);
+    fieldBytes += columnBytes(column);
   }
-  let bytes = COPY_HEADER_BYTES + COPY_TRAILER_BYTES;
-  for (let i = 0; i < rows; i++) bytes += offsets[i];
-  const { buffer, view } = allocate(bytes);
-  buffer.set(COPY_SIGNATURE, 0);
-  view.setInt32(COPY_SIGNATURE.length, 0);
-  view.setInt32(COPY_SIGNATURE.length + 4, 0);
-  let offset = COPY_HEADER_BYTES;
+  const writer = new BinaryWriter(COPY_HEADER_BYTES + rows * COPY_ROW_BYTES + fieldBytes + COPY_TRAILER_BYTES);
+  writer.copyHeader();
   for (let i = 0; i < rows; i++) {
-    const rowBytes = offsets[i];
-    view.setInt16(offset, columns.length);
-    offsets[i] = offset + COPY_ROW_BYTES;
-    offset += rowBytes;
+    writer.copyRow(columns.length);
+    for (const column of columns) writer.value(column, i);
   }
-  for (const column of columns) writeFields(buffer, view, offsets, column);
-  view.setInt16(offset, -1);
-  return buffer;
+  writer.copyTrailer();
+  return writer.end();
 }

@@ -61,11 +61,6 @@ function epochMs(column: string): string {
   return `(date_part('epoch', ${column}) * 1000)::int8`;
 }
 
-/** A latency column in whole microseconds as text, `null` where it is NULL: a JSON value. */
-function microsJson(column: string): string {
-  return `coalesce(round(${column} * 1000)::int8::text, 'null')`;
-}
-
 /** Statements on `velocity_series`. */
 export interface SeriesSql {
   /**
@@ -81,10 +76,20 @@ export interface SeriesSql {
    * batch, whose series are all known and whose windows only move their last seen forward.
    */
   readonly widen: string;
-  /** Every series, by id. */
+  /** Every series whose labels include those of the jsonb $1, by id. */
   readonly listAll: string;
-  /** The series of one metric ($1), by id. */
+  /** The series of one metric ($1) whose labels include those of the jsonb $2, by id. */
   readonly listByMetric: string;
+}
+
+/** `SeriesSql.widen` in `schema`, its three arrays bound from parameter `$first` on. */
+function widenSql(schema: string, first: number): string {
+  return `
+      UPDATE ${quoteIdent(schema)}.velocity_series AS s SET
+        first_seen = least(s.first_seen, u.first_seen),
+        last_seen  = greatest(s.last_seen, u.last_seen)
+      FROM unnest($${first}::bigint[], $${first + 1}::timestamptz[], $${first + 2}::timestamptz[]) AS u (id, first_seen, last_seen)
+      WHERE s.id = u.id`;
 }
 
 /** The statements on `velocity_series` in `schema`. */
@@ -103,14 +108,9 @@ export function seriesSql(schema: string): SeriesSql {
         first_seen = least(s.first_seen, excluded.first_seen),
         last_seen  = greatest(s.last_seen, excluded.last_seen)
       RETURNING id, key`,
-    widen: `
-      UPDATE ${table} AS s SET
-        first_seen = least(s.first_seen, u.first_seen),
-        last_seen  = greatest(s.last_seen, u.last_seen)
-      FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u (id, first_seen, last_seen)
-      WHERE s.id = u.id`,
-    listAll: `SELECT ${columns} FROM ${table} ORDER BY id`,
-    listByMetric: `SELECT ${columns} FROM ${table} WHERE metric = $1 ORDER BY id`,
+    widen: widenSql(schema, 1),
+    listAll: `SELECT ${columns} FROM ${table} WHERE labels @> $1::jsonb ORDER BY id`,
+    listByMetric: `SELECT ${columns} FROM ${table} WHERE metric = $1 AND labels @> $2::jsonb ORDER BY id`,
   };
 }
 
@@ -138,27 +138,11 @@ export interface WindowSql {
   readonly copy: string;
   /**
    * Windows of the series in the bigint array $1 with `$2 ≤ t < $3` (epoch ms), by t then
-   * series, times as epoch ms and the sketch as hex (independent of `bytea_output`).
+   * series, times as epoch ms, without the sketch (reads with it: `postgres-window-copy.ts`).
    */
-  readonly read: string;
-  /** As `read`, without the sketch column. */
   readonly readWithoutSketch: string;
   /** `series_id, start_ms, sum` of the same windows, in no particular order. */
   readonly readSums: string;
-  /**
-   * The same windows as `read`, in no particular order, as one text value `csv` (NULL when
-   * none): eight numbers per window, comma-separated, in the order of `WindowSummaries`' fields
-   * (start in epoch ms, latencies in whole microseconds, `null` for none). One value parses
-   * far faster than thousands of rows of text fields.
-   */
-  readonly readSummaries: string;
-  /**
-   * The windows keyed by the pairs of the parallel arrays $1 (series ids) and $2 (timestamptz),
-   * by t then series: one index probe per pair, in the one partition that holds it. Matching
-   * a list of series with a list of times instead probes every pair of the two in every
-   * partition.
-   */
-  readonly readAt: string;
   /** Deletes at most $2 windows with `t < $1` (epoch ms), found through the index on t. */
   readonly deleteBatch: string;
   /** The start (epoch ms, `start_ms`, null when none) of the earliest window with `t >= $1` (epoch ms). */
@@ -194,15 +178,8 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
         last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
         sketch = excluded.sketch`,
     copy: `COPY ${table} (${columns}) FROM STDIN (FORMAT binary)`,
-    read: `SELECT ${select}, encode(sketch, 'hex') AS sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT ${select} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readSums: `SELECT series_id, ${epochMs('t')} AS start_ms, sum FROM ${table} WHERE ${where}`,
-    readSummaries: `SELECT string_agg(concat_ws(',', series_id, ${epochMs('t')}, count,
-      ${['min', 'max', 'p50', 'p95', 'p99'].map(microsJson).join(', ')}), ',') AS csv
-      FROM ${table} WHERE ${where}`,
-    readAt: `SELECT w.series_id, ${epochMs('w.t')} AS start_ms, ${values}, encode(sketch, 'hex') AS sketch
-      FROM (SELECT DISTINCT * FROM unnest($1::bigint[], $2::timestamptz[])) AS k (series_id, t)
-      JOIN ${table} AS w ON w.series_id = k.series_id AND w.t = k.t ORDER BY w.t, w.series_id`,
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (
         SELECT series_id, t FROM ${table} WHERE t < ${time(1)} LIMIT $2
@@ -321,18 +298,32 @@ export interface RollupSql {
   readonly clearDirty: string;
 }
 
+/** `RollupSql.mark` in `schema`, its two arrays bound from parameter `$first` on. */
+function markSql(schema: string, first: number): string {
+  const tiers = `$${first}::text[]`;
+  return `
+      INSERT INTO ${quoteIdent(schema)}.velocity_rollup_dirty (tier, t)
+      SELECT s.tier, to_timestamp(b.t_ms / 1000)
+      FROM (SELECT tier, claimed FROM ${quoteIdent(schema)}.velocity_rollup_state WHERE tier = ANY(${tiers}) FOR SHARE) AS s
+      JOIN unnest(${tiers}, $${first + 1}::float8[]) AS b (tier, t_ms) ON b.tier = s.tier
+      WHERE to_timestamp(b.t_ms / 1000) < s.claimed
+      ON CONFLICT (tier, t) DO UPDATE SET mark = excluded.mark`;
+}
+
+/**
+ * `SeriesSql.widen` ($1 to $3) and `RollupSql.mark` ($4, $5) in one statement: the usual flush's
+ * two statements before its windows, in one round trip.
+ */
+export function widenAndMarkSql(schema: string): string {
+  return `WITH widened AS (${widenSql(schema, 1)})${markSql(schema, 4)}`;
+}
+
 /** The statements on the roll-up state in `schema`. */
 export function rollupSql(schema: string): RollupSql {
   const state = `${quoteIdent(schema)}.velocity_rollup_state`;
   const dirty = `${quoteIdent(schema)}.velocity_rollup_dirty`;
   return {
-    mark: `
-      INSERT INTO ${dirty} (tier, t)
-      SELECT s.tier, to_timestamp(b.t_ms / 1000)
-      FROM (SELECT tier, claimed FROM ${state} WHERE tier = ANY($1::text[]) FOR SHARE) AS s
-      JOIN unnest($1::text[], $2::float8[]) AS b (tier, t_ms) ON b.tier = s.tier
-      WHERE to_timestamp(b.t_ms / 1000) < s.claimed
-      ON CONFLICT (tier, t) DO UPDATE SET mark = excluded.mark`,
+    mark: markSql(schema, 1),
     watermark: `SELECT ${epochMs('watermark')} AS watermark_ms FROM ${state} WHERE tier = $1`,
     claim: `UPDATE ${state} SET claimed = greatest(claimed, ${time(2)}) WHERE tier = $1`,
     advance: `UPDATE ${state} SET watermark = greatest(watermark, ${time(2)}), claimed = greatest(claimed, ${time(2)})

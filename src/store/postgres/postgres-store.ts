@@ -7,7 +7,8 @@
  * is written in one transaction with one statement per table, never a statement per row: its
  * windows as one binary `COPY … FROM STDIN`, or, when some of them are stored already, as one
  * `INSERT … SELECT FROM unnest(…)` of binary array parameters upserting on (series_id, t);
- * plus one marking the rolled buckets it makes dirty.
+ * before them, one statement moving its series' last seen and marking the rolled buckets it
+ * makes dirty.
  * @module
  */
 import pg from 'pg';
@@ -36,13 +37,20 @@ import {
   validateWindows,
 } from '../validate-windows.js';
 import { emptySummaries, keysWithin } from '../window-summaries.js';
-import { PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
+import { checkOut, PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import { runPostgresMaintenance } from './postgres-maintenance.js';
 import { postgresPlatformAggregates } from './postgres-platform-aggregates.js';
-import { binaryArray, binaryCopyData, int8Array, timestamptzArray, type BinaryColumn } from './postgres-binary.js';
+import { int8Array, timestamptzArray } from './postgres-binary.js';
 import { copyFrom } from './postgres-copy.js';
-import { summariesFromCsv } from './postgres-summaries.js';
+import { copyTo } from './postgres-copy-out.js';
+import {
+  summariesFromCopy,
+  summaryCopyText,
+  windowCopyText,
+  windowsAtCopyText,
+  windowsFromCopy,
+} from './postgres-window-copy.js';
 import {
   COPY_SAVEPOINT_SQL,
   EXISTING_RELATIONS_SQL,
@@ -60,10 +68,12 @@ import {
   qualifiedName,
   rollupSql,
   seriesSql,
+  widenAndMarkSql,
   windowSql,
   type PartitionUnit,
   type WindowSql,
 } from './postgres-statements.js';
+import { windowArrays, windowCopyChunks, type SeriesRows } from './postgres-window-rows.js';
 
 /** Days after today (UTC) whose 1-minute partitions exist before any window reaches them. */
 export const POSTGRES_PARTITION_DAYS_AHEAD = 7;
@@ -113,14 +123,20 @@ interface KnownSeries {
   readonly lastSeen: number;
 }
 
-/** One distinct series of a batch: the span of its windows' starts and its windows by start. */
-interface BatchSeries {
+/** One distinct series of a batch: its windows in start order, the span of their starts, and its id once known. */
+interface BatchSeries extends SeriesRows {
   readonly series: SeriesDescriptor;
+  id: number;
+  /** Its windows by start, each start once: a later window with the same start replaced the earlier. */
+  windows: Window[];
   first: number;
   last: number;
-  id: number;
-  /** Its windows by start (epoch ms); a later window with the same start replaced the earlier. */
-  readonly byStart: Map<number, Window>;
+}
+
+/** A batch grouped by series key, and the distinct starts (epoch ms) of its windows. */
+interface Batch {
+  readonly series: Map<string, BatchSeries>;
+  readonly starts: ReadonlySet<number>;
 }
 
 interface SeriesRow {
@@ -189,6 +205,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const series = seriesSql(schema);
   const rollup = rollupSql(schema);
+  const widenAndMark = widenAndMarkSql(schema);
   const platformAggregates = postgresPlatformAggregates(pool, schema);
   const windowStatements = new Map<Tier, WindowSql>();
   const knownSeries = new Map<string, KnownSeries>();
@@ -203,6 +220,20 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       windowStatements.set(tier, statements);
     }
     return statements;
+  }
+
+  /** Runs `text`, a COPY … TO STDOUT, on a client of the pool, and gives back what it wrote. */
+  async function copyOut(text: string): Promise<Buffer> {
+    const checkedOut = await checkOut(pool);
+    let data: Buffer;
+    try {
+      data = await copyTo(checkedOut.client, text);
+    } catch (error) {
+      checkedOut.release(error as Error);
+      throw error;
+    }
+    checkedOut.release();
+    return data;
   }
 
   /** Creates the partitions of `table` for the days or months (starts, epoch ms) not known to exist. */
@@ -238,27 +269,26 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     return starts;
   }
 
-  async function ensurePartitionsFor(sql: WindowSql, batch: Map<string, BatchSeries>): Promise<void> {
+  async function ensurePartitionsFor(sql: WindowSql, batch: Batch): Promise<void> {
     const unit = sql.partition;
     if (unit === null) return;
     const starts = new Set(partitionsAhead(unit));
-    for (const entry of batch.values()) {
-      for (const start of entry.byStart.keys()) starts.add(partitionStart(unit, start));
-    }
+    for (const start of batch.starts) starts.add(partitionStart(unit, start));
     await ensurePartitions(sql.table, unit, starts);
   }
 
   /**
-   * Writes a grouped batch in one transaction: one statement for its series (none when every
-   * series is known and its span already covers the batch), one for its windows (a COPY in a
-   * savepoint; the upsert after it when the COPY hit a stored window), and one marking dirty
-   * the rolled `buckets` it feeds that lie before their tier's claim.
+   * Writes a grouped batch in one transaction: its series' spans and the marks of the rolled
+   * `buckets` it feeds that lie before their tier's claim (one statement in the usual flush,
+   * whose series are all known; none when the spans cover the batch already and there is
+   * nothing to mark), then its windows (a COPY in a savepoint; the upsert after it when the
+   * COPY hit a stored window).
    */
-  async function writeBatch(sql: WindowSql, batch: Map<string, BatchSeries>, buckets: readonly FedBucket[]): Promise<void> {
+  async function writeBatch(sql: WindowSql, batch: Batch, buckets: readonly FedBucket[]): Promise<void> {
     await withTransaction(pool, async (client) => {
       const upserts: BatchSeries[] = [];
       let registers = false;
-      for (const [key, entry] of batch) {
+      for (const [key, entry] of batch.series) {
         const known = knownSeries.get(key);
         if (known === undefined) {
           registers = true;
@@ -268,6 +298,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           if (entry.first < known.firstSeen || entry.last > known.lastSeen) upserts.push(entry);
         }
       }
+      const marks = buckets.length === 0 ? undefined : [buckets.map((b) => b.tier), buckets.map((b) => b.start)];
       if (registers) {
         // Two writes registering the same new series in different orders would deadlock on the
         // key index; new series are rare, so their writes simply take turns.
@@ -285,78 +316,41 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           types: PG_TYPES,
         });
         for (const row of rows as Array<{ id: number; key: string }>) {
-          (batch.get(row.key) as BatchSeries).id = row.id;
+          (batch.series.get(row.key) as BatchSeries).id = row.id;
         }
+        if (marks !== undefined) await client.query({ text: rollup.mark, values: marks });
       } else if (upserts.length > 0) {
         // The usual flush: known series whose last seen moves forward, widened by id in id order.
         upserts.sort((a, b) => a.id - b.id);
-        await client.query({
-          text: series.widen,
-          values: [
-            int8Array(upserts.map((e) => e.id)),
-            timestamptzArray(upserts.map((e) => e.first)),
-            timestamptzArray(upserts.map((e) => e.last)),
-          ],
-        });
+        const spans = [
+          int8Array(upserts.map((e) => e.id)),
+          timestamptzArray(upserts.map((e) => e.first)),
+          timestamptzArray(upserts.map((e) => e.last)),
+        ];
+        await client.query(
+          marks === undefined ? { text: series.widen, values: spans } : { text: widenAndMark, values: [...spans, ...marks] },
+        );
+      } else if (marks !== undefined) {
+        await client.query({ text: rollup.mark, values: marks });
       }
 
       // Rows in key order, so concurrent writes of overlapping windows lock them in one order.
-      const entries = [...batch.values()].sort((a, b) => a.id - b.id);
-      let rowCount = 0;
-      for (const entry of entries) rowCount += entry.byStart.size;
-      const ids = new Array<number>(rowCount);
-      const starts = new Array<number>(rowCount);
-      const counts = new Array<number>(rowCount);
-      const sums = new Array<number>(rowCount);
-      const mins = new Array<number>(rowCount);
-      const maxs = new Array<number>(rowCount);
-      const lasts = new Array<number | null>(rowCount);
-      const p50s = new Array<number | null>(rowCount);
-      const p95s = new Array<number | null>(rowCount);
-      const p99s = new Array<number | null>(rowCount);
-      const sketches = new Array<Uint8Array | null>(rowCount);
-      let i = 0;
-      for (const entry of entries) {
-        const byStart = entry.byStart.size === 1 ? entry.byStart.keys() : [...entry.byStart.keys()].sort((a, b) => a - b);
-        for (const start of byStart) {
-          const w = entry.byStart.get(start) as Window;
-          ids[i] = entry.id;
-          starts[i] = start;
-          counts[i] = w.count;
-          sums[i] = w.sum;
-          mins[i] = w.min;
-          maxs[i] = w.max;
-          lasts[i] = w.last;
-          p50s[i] = w.p50;
-          p95s[i] = w.p95;
-          p99s[i] = w.p99;
-          sketches[i] = w.sketch;
-          i++;
-        }
-      }
+      const entries = [...batch.series.values()].sort((a, b) => a.id - b.id);
       // Binary COPY straight into the table: about half the time of the same rows through
       // `INSERT … SELECT FROM unnest(…)` (bench/flush.bench.ts). COPY cannot replace a stored
       // row, so it runs in a savepoint; when a window is stored already (a batch re-sent after
       // a commit whose reply was lost, a roll-up rewriting its bucket) it fails on it, and the
-      // batch is upserted instead, replacing those windows: never counted twice.
-      const columns: BinaryColumn[] = [
-        { type: 'int8', values: ids },
-        { type: 'timestamptz', values: starts },
-        { type: 'int8', values: counts },
-        ...[sums, mins, maxs, lasts, p50s, p95s, p99s].map((values) => ({ type: 'float8' as const, values })),
-        { type: 'bytea', values: sketches },
-      ];
+      // batch is upserted instead, replacing those windows: never counted twice. The spans and
+      // marks, before the savepoint, stay when it is undone (the upsert writes the same windows).
       // Not released: the savepoint ends with the transaction, and nothing after it needs it gone.
       await client.query({ text: COPY_SAVEPOINT_SQL });
       try {
-        await copyFrom(client, sql.copy, binaryCopyData(columns));
+        // Encoded chunk by chunk as the server asks for the data: it reads a chunk while the next is made.
+        await copyFrom(client, sql.copy, windowCopyChunks(entries));
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         await client.query({ text: ROLLBACK_COPY_SQL });
-        await client.query({ text: sql.upsert, values: columns.map(binaryArray) });
-      }
-      if (buckets.length > 0) {
-        await client.query({ text: rollup.mark, values: [buckets.map((b) => b.tier), buckets.map((b) => b.start)] });
+        await client.query({ text: sql.upsert, values: windowArrays(entries) });
       }
     });
   }
@@ -404,7 +398,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (windows.length === 0) return;
       const sql = windowsSql(tier);
       const batch = groupBatch(windows);
-      const buckets = fedBuckets(tier, windows.map((w) => w.start));
+      const buckets = fedBuckets(tier, batch.starts);
       try {
         await ensurePartitionsFor(sql, batch);
         await writeBatch(sql, batch, buckets);
@@ -416,7 +410,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await writeBatch(sql, batch, buckets);
       }
       // Only after the commit: a rolled-back batch must not leave ids or spans in the cache.
-      for (const [key, entry] of batch) {
+      for (const [key, entry] of batch.series) {
         const known = knownSeries.get(key);
         knownSeries.set(key, {
           id: entry.id,
@@ -426,12 +420,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       }
     },
 
-    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+    async listSeries(metric?: string, labels: Labels = {}): Promise<SeriesRecord[]> {
       assertOpen(closed);
+      const wanted = JSON.stringify(labels);
       const { rows } = await pool.query(
         metric === undefined
-          ? { text: series.listAll, types: PG_TYPES }
-          : { text: series.listByMetric, values: [metric], types: PG_TYPES },
+          ? { text: series.listAll, values: [wanted], types: PG_TYPES }
+          : { text: series.listByMetric, values: [metric, wanted], types: PG_TYPES },
       );
       return (rows as SeriesRow[]).map((row) => ({
         id: row.id,
@@ -458,26 +453,31 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const sql = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
-      const ids = [...seriesIds];
+      if (!withSketch && options?.only === undefined) {
+        const values = [[...seriesIds], timeParam(fromMs), timeParam(toMs)];
+        const { rows } = await pool.query({ text: sql.readWithoutSketch, values, types: PG_TYPES });
+        return (rows as WindowRow[]).map((row) => ({
+          seriesId: row.series_id,
+          start: row.start_ms,
+          count: row.count,
+          sum: row.sum,
+          min: row.min,
+          max: row.max,
+          last: row.last,
+          p50: row.p50,
+          p95: row.p95,
+          p99: row.p99,
+          sketch: null,
+        }));
+      }
       const only = options?.only === undefined ? undefined : keysWithin(options.only, seriesIds, fromMs, toMs);
-      const { rows } = await pool.query(
-        only !== undefined
-          ? { text: sql.readAt, values: [int8Array(only.seriesIds), timestamptzArray(only.starts)], types: PG_TYPES }
-          : { text: withSketch ? sql.read : sql.readWithoutSketch, values: [ids, timeParam(fromMs), timeParam(toMs)], types: PG_TYPES },
-      );
-      return (rows as WindowRow[]).map((row) => ({
-        seriesId: row.series_id,
-        start: row.start_ms,
-        count: row.count,
-        sum: row.sum,
-        min: row.min,
-        max: row.max,
-        last: row.last,
-        p50: row.p50,
-        p95: row.p95,
-        p99: row.p99,
-        sketch: !withSketch || row.sketch == null ? null : hexBytes(row.sketch),
-      }));
+      if (only?.starts.length === 0) return [];
+      const text =
+        only === undefined
+          ? windowCopyText(sql.regclass, seriesIds, timeParam(fromMs), timeParam(toMs))
+          : windowsAtCopyText(sql.regclass, only);
+      const windows = windowsFromCopy(await copyOut(text));
+      return withSketch ? windows : windows.map((w) => ({ ...w, sketch: null }));
     },
 
     async readSums(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSum[]> {
@@ -503,9 +503,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       assertTime('toMs', toMs);
       const sql = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return emptySummaries();
-      const values = [[...seriesIds], timeParam(fromMs), timeParam(toMs)];
-      const { rows } = await pool.query({ text: sql.readSummaries, values, types: PG_TYPES });
-      return summariesFromCsv((rows[0] as { csv: string | null }).csv);
+      return summariesFromCopy(await copyOut(summaryCopyText(sql.regclass, seriesIds, timeParam(fromMs), timeParam(toMs))));
     },
 
     async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
@@ -634,21 +632,38 @@ function assertStorable(windows: readonly Window[]): void {
   }
 }
 
-/** The batch by series key, each series with its windows by start: a later duplicate replaces an earlier one. */
-function groupBatch(windows: readonly Window[]): Map<string, BatchSeries> {
-  const batch = new Map<string, BatchSeries>();
+/**
+ * The batch by series key, each series with its windows by start (a later duplicate replaces
+ * an earlier one), and the distinct starts of its windows.
+ */
+function groupBatch(windows: readonly Window[]): Batch {
+  const series = new Map<string, BatchSeries>();
+  const starts = new Set<number>();
   for (const w of windows) {
-    const entry = batch.get(w.series.key);
+    starts.add(w.start);
+    const entry = series.get(w.series.key);
     if (entry === undefined) {
-      const byStart = new Map([[w.start, w]]);
-      batch.set(w.series.key, { series: w.series, first: w.start, last: w.start, id: 0, byStart });
+      series.set(w.series.key, { series: w.series, id: 0, windows: [w], first: w.start, last: w.start });
     } else {
+      entry.windows.push(w);
       if (w.start < entry.first) entry.first = w.start;
       if (w.start > entry.last) entry.last = w.start;
-      entry.byStart.set(w.start, w);
     }
   }
-  return batch;
+  for (const entry of series.values()) entry.windows = byStart(entry.windows);
+  return { series, starts };
+}
+
+/** `windows` (of one series) by start, each start once: of those with the same start, the last given. */
+function byStart(windows: Window[]): Window[] {
+  for (let i = 1; i < windows.length; i++) {
+    if (windows[i].start <= windows[i - 1].start) {
+      // Out of order (rare: windows come minute by minute): a stable sort keeps duplicates in their order.
+      const sorted = [...windows].sort((a, b) => a.start - b.start);
+      return sorted.filter((w, j) => j === sorted.length - 1 || sorted[j + 1].start !== w.start);
+    }
+  }
+  return windows;
 }
 
 /** Whether `error` is PostgreSQL's "no partition of relation … found for row" (SQLSTATE 23514). */
@@ -666,10 +681,4 @@ function timeParam(ms: number): number {
   if (ms < PG_TIME_MIN_MS) return -Infinity;
   if (ms >= PG_TIME_END_MS) return Infinity;
   return ms;
-}
-
-/** The bytes of a hex string, as a plain Uint8Array so that stores return the same type. */
-function hexBytes(hex: string): Uint8Array {
-  const bytes = Buffer.from(hex, 'hex');
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

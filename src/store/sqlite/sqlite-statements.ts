@@ -13,6 +13,11 @@ const windowTables: Readonly<Record<Tier, string>> = {
   '1d': 'windows_1d',
 };
 
+/** A series row's labels include every name and value of the JSON object parameter (`{}`: any row). */
+const HAS_LABELS = `NOT EXISTS (
+  SELECT 1 FROM json_each(?) AS wanted WHERE NOT EXISTS (
+    SELECT 1 FROM json_each(series.labels) AS held WHERE held.key = wanted.key AND held.value = wanted.value))`;
+
 /** Statements on the `series` table. Times are epoch seconds. */
 export const SERIES_SQL = {
   /** Registers a series or widens its first/last seen; returns its id. */
@@ -27,11 +32,11 @@ export const SERIES_SQL = {
   widen: `
     UPDATE series SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?)
     WHERE id = ?`,
-  /** Every series, by id. */
-  listAll: 'SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series ORDER BY id',
-  /** The series of one metric, by id. */
-  listByMetric:
-    'SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series WHERE metric = ? ORDER BY id',
+  /** Every series whose labels include those of a JSON object, by id: (labelsJson). */
+  listAll: `SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series WHERE ${HAS_LABELS} ORDER BY id`,
+  /** The series of one metric whose labels include those of a JSON object, by id: (metric, labelsJson). */
+  listByMetric: `SELECT id, key, metric, kind, labels, first_seen, last_seen FROM series
+    WHERE metric = ? AND ${HAS_LABELS} ORDER BY id`,
 } as const;
 
 /** The SQL for the window table of one tier. Times are epoch seconds. */

@@ -310,11 +310,12 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       }
     },
 
-    async listSeries(metric?: string): Promise<SeriesRecord[]> {
+    async listSeries(metric?: string, labels: Labels = {}): Promise<SeriesRecord[]> {
       assertOpen(closed);
       const statements = seriesSql();
+      const wanted = JSON.stringify(labels);
       const rows = (
-        metric === undefined ? statements.listAll.all() : statements.listByMetric.all(metric)
+        metric === undefined ? statements.listAll.all(wanted) : statements.listByMetric.all(metric, wanted)
       ) as SeriesRow[];
       return rows.map((row) => ({
         id: row.id,
