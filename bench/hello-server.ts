@@ -1,34 +1,31 @@
 /**
  * A hello-world server for the HTTP overhead benchmark, run as a child process:
- * `node --import tsx bench/hello-server.ts <node|express|fastify|hono> <with|without|empty>`.
- * It answers `GET /hello/:id` with a short text body, recorded by Velocity (memory store) when
- * `with`; `empty` adds instead the framework's cheapest middleware that does nothing (node:http:
- * a listener that calls the next; Express: `app.use((req, res, next) => next())`; Fastify: an
- * `onRequest` hook that calls `done()`; Hono: `app.use((c, next) => next())`), to show what the
- * framework itself charges for one middleware. It prints `listening <port>` once it accepts
- * connections. Each line it reads on
- * stdin is answered with `cpu <µs>`: the user + system CPU time the process has used so far.
+ * `node bench/hello-server.js <node|express|fastify|hono> <with|without|empty> [no-timers]`
+ * (the benchmark runs it transpiled, see transpile.ts). It answers `GET /hello/:id` with a short
+ * text body, recorded by Velocity (memory store) when `with`; `empty` adds instead the
+ * framework's cheapest middleware that does nothing (node:http: a listener that calls the next;
+ * Express: `app.use((req, res, next) => next())`; Fastify: an `onRequest` hook that calls
+ * `done()`; Hono: `app.use((c, next) => next())`), to show what the framework itself charges for
+ * one middleware. `no-timers` turns Velocity's minute and flush timers off, so that counted
+ * instructions are those of requests only. It prints `listening <port>` once it accepts
+ * connections, then answers each line it reads on stdin with `cpu <µs>`: the user + system CPU
+ * time the process has used so far.
  * @module
  */
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import { velocityMiddleware as expressMiddleware } from '../src/adapters/express.js';
-import { velocityPlugin } from '../src/adapters/fastify.js';
-import { velocityMiddleware as honoMiddleware } from '../src/adapters/hono.js';
-import { withVelocity } from '../src/adapters/node.js';
+import { createInterface } from 'node:readline';
 import { createVelocity } from '../src/velocity.js';
 
-const [framework, variant] = process.argv.slice(2);
+const [framework, variant, timers] = process.argv.slice(2);
 const velocity =
-  variant === 'with' ? createVelocity({ database: 'memory', collect: false, handleSignals: false, log: () => {} }) : null;
+  variant === 'with'
+    ? createVelocity({ database: 'memory', collect: false, handleSignals: false, timers: timers !== 'no-timers', log: () => {} })
+    : null;
 const empty = variant === 'empty';
 const announce = (port: number): void => void process.stdout.write(`listening ${port}\n`);
 
-process.stdin.on('data', () => {
+createInterface({ input: process.stdin }).on('line', () => {
   const { user, system } = process.cpuUsage();
   process.stdout.write(`cpu ${user + system}\n`);
 });
@@ -36,6 +33,7 @@ process.stdin.on('data', () => {
 async function start(): Promise<void> {
   switch (framework) {
     case 'node': {
+      const { withVelocity } = await import('../src/adapters/node.js');
       const hello: RequestListener = (_req, res) => res.end('hello');
       const passThrough: RequestListener = (req, res) => hello(req, res);
       const server = createServer(velocity ? withVelocity(velocity, hello) : empty ? passThrough : hello);
@@ -43,6 +41,8 @@ async function start(): Promise<void> {
       return;
     }
     case 'express': {
+      const { default: express } = await import('express');
+      const { velocityMiddleware: expressMiddleware } = await import('../src/adapters/express.js');
       const app = express();
       if (velocity) app.use(expressMiddleware(velocity));
       if (empty) app.use((_req, _res, next) => next());
@@ -51,6 +51,8 @@ async function start(): Promise<void> {
       return;
     }
     case 'fastify': {
+      const { default: Fastify } = await import('fastify');
+      const { velocityPlugin } = await import('../src/adapters/fastify.js');
       const app = Fastify();
       if (velocity) await app.register(velocityPlugin, { velocity });
       if (empty) app.addHook('onRequest', (_request, _reply, done) => done());
@@ -60,6 +62,9 @@ async function start(): Promise<void> {
       return;
     }
     case 'hono': {
+      const { serve } = await import('@hono/node-server');
+      const { Hono } = await import('hono');
+      const { velocityMiddleware: honoMiddleware } = await import('../src/adapters/hono.js');
       const app = new Hono();
       if (velocity) app.use(honoMiddleware(velocity));
       if (empty) app.use((_c, next) => next());
