@@ -17,6 +17,7 @@ import type { Window } from '../src/model/window.js';
 import { fedBuckets } from '../src/store/dirty-buckets.js';
 import { binaryArray, binaryCopyData, int8Array, timestamptzArray, type BinaryColumn } from '../src/store/postgres/postgres-binary.js';
 import { copyFrom } from '../src/store/postgres/postgres-copy.js';
+import { windowColumns } from '../src/store/postgres/postgres-window-rows.js';
 import { rollupSql, seriesSql, windowSql } from '../src/store/postgres/postgres-statements.js';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { mulberry32 } from '../test/support/random.js';
@@ -74,20 +75,7 @@ type Rows = ReadonlyArray<{ id: number; w: Window }>;
 
 /** The windows of `rows` as the store's columns: series id, start, count, …, sketch. */
 function columnsOf(rows: Rows): BinaryColumn[] {
-  const float8 = (value: (w: Window) => number | null): BinaryColumn => ({ type: 'float8', values: rows.map((r) => value(r.w)) });
-  return [
-    { type: 'int8', values: rows.map((r) => r.id) },
-    { type: 'timestamptz', values: rows.map((r) => r.w.start) },
-    { type: 'int8', values: rows.map((r) => r.w.count) },
-    float8((w) => w.sum),
-    float8((w) => w.min),
-    float8((w) => w.max),
-    float8((w) => w.last),
-    float8((w) => w.p50),
-    float8((w) => w.p95),
-    float8((w) => w.p99),
-    { type: 'bytea', values: rows.map((r) => r.w.sketch) },
-  ];
+  return windowColumns(rows.map(({ id, w }) => ({ id, windows: [w] })));
 }
 
 /** The values of one window for `PER_ROW_SQL`. */

@@ -131,7 +131,7 @@ export interface PointSink<T> {
   result(): T;
 }
 
-/** Builds `HistoryPoint` objects. */
+/** Builds `capacity` `HistoryPoint` objects: one for each point `buildPoints` makes. */
 export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
   const points: HistoryPoint[] = new Array(capacity);
   let n = 0;
@@ -157,11 +157,11 @@ export function pointObjects(capacity: number): PointSink<HistoryPoint[]> {
         count_aborted: c[6],
       };
     },
-    result: () => (n === points.length ? points : points.slice(0, n)),
+    result: () => points,
   };
 }
 
-/** Builds `HistoryColumns` of `capacity` points: one array per field. */
+/** Builds `HistoryColumns` of `capacity` points (as many as `buildPoints` makes): one array per field. */
 export function pointColumns(capacity: number): PointSink<HistoryColumns> {
   const column = () => new Array(capacity);
   const columns: HistoryColumns = {
@@ -198,10 +198,7 @@ export function pointColumns(capacity: number): PointSink<HistoryColumns> {
       for (let i = 0; i < classColumns.length; i++) classColumns[i][n] = acc.classCounts[i];
       n++;
     },
-    result() {
-      if (n < capacity) for (const values of Object.values(columns)) values.length = n;
-      return columns;
-    },
+    result: () => columns,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { StoredWindow, Tier } from '../model/window.js';
 import type { ReadWindowsOptions, Store, WindowSummaries } from '../store/store.js';
-import { concatSummaries, emptySummaries, keysWithin } from '../store/window-summaries.js';
+import { concatSummaries, emptySummaries } from '../store/window-summaries.js';
 
 /** One tier's share of a range: read `tier` over [from, to). */
 export interface TierSegment {
@@ -56,8 +56,8 @@ export async function planRead(store: Store, tier: Tier, start: number, end: num
 }
 
 /**
- * The windows of series `ids` in `segments`, ordered by start. `options.only` limits each
- * segment to the windows it names that fall in it.
+ * The windows of series `ids` in `segments`, ordered by start. With `options.only`, each
+ * segment's read keeps the windows it names that fall in it (the store keeps to the range).
  */
 export async function readSegments(
   store: Store,
@@ -66,14 +66,7 @@ export async function readSegments(
   options: ReadWindowsOptions,
 ): Promise<StoredWindow[]> {
   if (ids.length === 0) return [];
-  const { only } = options;
-  const parts = await Promise.all(
-    segments.map((s) => {
-      const inSegment = only === undefined ? undefined : keysWithin(only, ids, s.from, s.to);
-      if (inSegment !== undefined && inSegment.starts.length === 0) return [];
-      return store.readWindows(s.tier, ids, s.from, s.to, { ...options, only: inSegment });
-    }),
-  );
+  const parts = await Promise.all(segments.map((s) => store.readWindows(s.tier, ids, s.from, s.to, options)));
   return parts.length === 1 ? parts[0] : parts.flat();
 }
 

@@ -90,11 +90,11 @@ export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffe
   } while (first < windows.length);
 }
 
-/** The rows of `batch`, in the same order, as the eleven binary array parameters of the upsert. */
-export function windowArrays(batch: readonly SeriesRows[]): Buffer[] {
+/** The rows of `batch`, in the same order, as the eleven columns of the window table. */
+export function windowColumns(batch: readonly SeriesRows[]): BinaryColumn[] {
   const { ids, windows } = rowsOf(batch);
   const float8 = (value: (w: Window) => number | null): BinaryColumn => ({ type: 'float8', values: windows.map(value) });
-  const columns: BinaryColumn[] = [
+  return [
     { type: 'int8', values: ids },
     { type: 'timestamptz', values: windows.map((w) => w.start) },
     { type: 'int8', values: windows.map((w) => w.count) },
@@ -107,5 +107,9 @@ export function windowArrays(batch: readonly SeriesRows[]): Buffer[] {
     float8((w) => w.p99),
     { type: 'bytea', values: windows.map((w) => w.sketch) },
   ];
-  return columns.map(binaryArray);
+}
+
+/** The rows of `batch`, in the same order, as the eleven binary array parameters of the upsert. */
+export function windowArrays(batch: readonly SeriesRows[]): Buffer[] {
+  return windowColumns(batch).map(binaryArray);
 }

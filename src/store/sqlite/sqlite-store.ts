@@ -341,10 +341,12 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const statements = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return [];
       const withSketch = options?.withSketch ?? true;
+      const only = options?.only === undefined ? undefined : keysWithin(options.only, seriesIds, fromMs, toMs);
+      if (only?.starts.length === 0) return [];
       const range = [JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)] as const;
       const rows = (
-        options?.only !== undefined
-          ? statements.readAt.all(keysJson(keysWithin(options.only, seriesIds, fromMs, toMs)))
+        only !== undefined
+          ? statements.readAt.all(keysJson(only))
           : (withSketch ? statements.read : statements.readWithoutSketch).all(...range)
       ) as WindowRow[];
       return rows.map((row) => ({
