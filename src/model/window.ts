@@ -46,6 +46,12 @@ export interface WindowValues {
   readonly p99: number | null;
   /** The encoded quantile sketch of a distribution (see `Sketch.encode`); null otherwise. */
   readonly sketch: Uint8Array | null;
+  /**
+   * Of a window that merges the status classes of one route (a route-totals window, see
+   * `pipeline/route-totals.ts`): its requests per status class, in `STATUS_CLASSES` order.
+   * Null or absent for every other window.
+   */
+  readonly statusCounts?: readonly number[] | null;
 }
 
 /** A sealed window ready to be stored: its series and its values. */
@@ -56,6 +62,7 @@ export interface Window extends WindowValues {
 /** A window read back from a store: its values and the store's id for its series. */
 export interface StoredWindow extends WindowValues {
   readonly seriesId: number;
+  readonly statusCounts: readonly number[] | null;
 }
 
 /** The values of a distribution window holding what `sketch` recorded: stats, quantiles, encoding. */

@@ -52,6 +52,8 @@ export interface WindowSummaries {
   readonly p50Us: readonly (number | null)[];
   readonly p95Us: readonly (number | null)[];
   readonly p99Us: readonly (number | null)[];
+  /** A route-totals window's requests per status class (`WindowValues.statusCounts`); null for others. */
+  readonly statusCounts: readonly (readonly number[] | null)[];
 }
 
 /** One window's sum, as `readSums` returns it: [series id, start (epoch ms), sum]. */

@@ -59,7 +59,8 @@ export function assertBatchSize(batchSize: number, param = 'batchSize'): void {
  * Throws an INVALID_PARAMETER error, naming the first offending window and field, unless every
  * window of the batch can be stored in `tier`: `start` an integer multiple of the tier's width
  * (UTC-aligned epoch ms); `count` a finite number ≥ 0; `sum`, `min`, `max` finite; `last`,
- * `p50`, `p95`, `p99` null or finite; `sketch` null or a Uint8Array; and a series whose `kind`
+ * `p50`, `p95`, `p99` null or finite; `sketch` null or a Uint8Array; `statusCounts` absent,
+ * null or an array of 1 to MAX_STATUS_COUNTS safe integers ≥ 0; and a series whose `kind`
  * is known and whose `key` is `seriesKey(metric, labels)`. Stores call it before writing
  * anything, so a batch that fails it is rejected whole.
  */
@@ -93,10 +94,26 @@ export function validateWindows(tier: Tier, windows: readonly Window[]): void {
     if (w.sketch !== null && !(w.sketch instanceof Uint8Array)) {
       throw invalidParameter(`windows[${i}].sketch`, 'must be null or a Uint8Array');
     }
+    if (w.statusCounts != null) assertStatusCounts(i, w.statusCounts);
     if (!checked.has(w.series)) {
       checkSeries(`windows[${i}]`, w.series);
       checked.add(w.series);
     }
+  }
+}
+
+/** The most status counts a window may carry. */
+export const MAX_STATUS_COUNTS = 16;
+
+function assertStatusCounts(i: number, counts: unknown): void {
+  const fine =
+    Array.isArray(counts) &&
+    counts.length >= 1 &&
+    counts.length <= MAX_STATUS_COUNTS &&
+    counts.every((n) => Number.isSafeInteger(n) && n >= 0);
+  if (!fine) {
+    const problem = `must be null or an array of 1 to ${MAX_STATUS_COUNTS} integers ≥ 0`;
+    throw invalidParameter(`windows[${i}].statusCounts`, problem);
   }
 }
 

@@ -12,7 +12,7 @@ type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSumm
 
 /** Summaries of no window. */
 export function emptySummaries(): WindowSummaries {
-  return { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [] };
+  return { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [], statusCounts: [] };
 }
 
 /** `ms` in whole microseconds (half rounds up); null stays null. */
@@ -32,6 +32,7 @@ export function summariesOf(windows: Iterable<StoredWindow>): WindowSummaries {
     columns.p50Us.push(toMicros(w.p50));
     columns.p95Us.push(toMicros(w.p95));
     columns.p99Us.push(toMicros(w.p99));
+    columns.statusCounts.push(w.statusCounts);
   }
   return columns;
 }
@@ -41,7 +42,7 @@ export function concatSummaries(parts: readonly WindowSummaries[]): WindowSummar
   if (parts.length === 1) return parts[0];
   const columns = emptySummaries() as SummaryColumns;
   for (const key of Object.keys(columns) as Array<keyof SummaryColumns>) {
-    (columns[key] as unknown[]) = parts.flatMap((part) => part[key]);
+    (columns[key] as unknown[]) = parts.flatMap((part) => part[key] as readonly unknown[]);
   }
   return columns;
 }

@@ -13,7 +13,7 @@ const labels = (route: string, statusClass: string) => ({ service: 'api', instan
 /** A bare window of series `seriesId` at minute `m` (what a read without sketches returns). */
 function bare(seriesId: number, m: number): StoredWindow {
   const { series: _series, ...values } = makeWindow({ start: minute(m) });
-  return { ...values, seriesId, sketch: null };
+  return { ...values, seriesId, statusCounts: null, sketch: null };
 }
 
 describe('reading only the sketches a history merges', () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../src/model/duration.js';
 import type { RollupTier } from '../../src/model/rollup.js';
-import type { StoredWindow, Tier, Window } from '../../src/model/window.js';
+import { TIER_MS, type StoredWindow, type Tier, type Window } from '../../src/model/window.js';
 import type { DirtyBucket, PlatformAggregate, Store } from '../../src/store/store.js';
 import { T0, makeWindow, minute, type WindowSpec } from '../support/windows.js';
 
@@ -58,7 +58,7 @@ async function idsByKey(store: Store): Promise<Map<string, number>> {
 /** What reading `w` back should give, for the series stored with `seriesId`. */
 function stored(w: Window, seriesId: number, withSketch = true): StoredWindow {
   const { series: _series, ...values } = w;
-  return { ...values, seriesId, sketch: withSketch ? values.sketch : null };
+  return { ...values, seriesId, statusCounts: values.statusCounts ?? null, sketch: withSketch ? values.sketch : null };
 }
 
 /** Every 1m window of every series the store knows, over all time. */
@@ -238,10 +238,53 @@ const cases: Record<string, Case> = {
       [b, minute(2), 7, 12500, 250250, 40000, 200000, 250000],
     ]);
     assert.deepEqual((await rows(minute(2), minute(9), [b])).map((r) => r[1]), [minute(2)]);
-    const empty = { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [] };
+    const empty = { seriesId: [], start: [], count: [], minUs: [], maxUs: [], p50Us: [], p95Us: [], p99Us: [], statusCounts: [] };
     assert.deepEqual(await store.readWindowSummaries('1m', [a], minute(4), minute(9)), empty);
     assert.deepEqual(await store.readWindowSummaries('1m', [], minute(0), minute(9)), empty);
     assert.deepEqual(await store.readWindowSummaries('1h', [a], minute(0), minute(9)), empty);
+  },
+
+  'keeps status counts on every tier, through every read, and replaces them on rewrite': async (store) => {
+    const totals = { service: 'api', method: 'GET', route: '/a' };
+    const big = Number.MAX_SAFE_INTEGER;
+    for (const tier of ['1m', '1h', '1d'] as const) {
+      const at = (n: number) => T0 + n * TIER_MS[tier];
+      const windows = [
+        makeWindow({ metric: 'http.server.request.duration.route', labels: totals, start: at(0), statusCounts: [0, 100, 3, 7, 1, 0, 2] }),
+        makeWindow({ metric: 'http.server.request.duration.route', labels: totals, start: at(1), statusCounts: [big] }),
+        makeWindow({ labels: labelsA, start: at(0) }),
+      ];
+      await store.writeWindows(tier, windows);
+      const ids = await idsByKey(store);
+      const t = ids.get(windows[0].series.key) as number;
+      const a = ids.get(windows[2].series.key) as number;
+      const read = await store.readWindows(tier, [t, a], at(0), at(2));
+      assert.deepEqual(read, windows.map((w) => stored(w, ids.get(w.series.key) as number)).sort((x, y) => x.start - y.start || x.seriesId - y.seriesId));
+      const bare = await store.readWindows(tier, [t], at(0), at(2), { withSketch: false });
+      assert.deepEqual(bare.map((w) => w.statusCounts), [[0, 100, 3, 7, 1, 0, 2], [big]]);
+      const keyed = await store.readWindows(tier, [t, a], at(0), at(2), { only: { seriesIds: [t], starts: [at(1)] } });
+      assert.deepEqual(keyed.map((w) => w.statusCounts), [[big]]);
+      const summaries = await store.readWindowSummaries(tier, [t, a], at(0), at(2));
+      const bySeriesStart = summaries.start.map((start, i) => [summaries.seriesId[i], start, summaries.statusCounts[i]]);
+      bySeriesStart.sort((x, y) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number));
+      assert.deepEqual(
+        bySeriesStart.filter((row) => row[0] === t),
+        [[t, at(0), [0, 100, 3, 7, 1, 0, 2]], [t, at(1), [big]]],
+      );
+      assert.deepEqual(bySeriesStart.find((row) => row[0] === a)?.[2], null);
+      // A rewrite replaces them (on PostgreSQL through the upsert, since COPY meets stored rows).
+      await store.writeWindows(tier, [{ ...windows[0], statusCounts: [5] }, { ...windows[1], statusCounts: null }]);
+      const again = await store.readWindows(tier, [t], at(0), at(2));
+      assert.deepEqual(again.map((w) => w.statusCounts), [[5], null]);
+    }
+  },
+
+  'rejects status counts that are not an array of 1 to 16 integers ≥ 0': async (store) => {
+    for (const statusCounts of [[], [-1], [1.5], [Number.NaN], ['1'], new Array(17).fill(0), 'oops']) {
+      const bad = makeWindow({ start: minute(0), statusCounts: statusCounts as number[] });
+      await rejectsWith(store.writeWindows('1m', [bad]), 'INVALID_PARAMETER');
+    }
+    assert.deepEqual(await store.listSeries(), []);
   },
 
   'rewriting the same batch leaves the same rows (nothing double-counted)': async (store) => {

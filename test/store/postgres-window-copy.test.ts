@@ -17,12 +17,12 @@ describe('reading windows through binary COPY', { skip }, () => {
     pool = new pg.Pool({ connectionString: db.url });
     await pool.query(`
       CREATE TABLE w (series_id bigint, t timestamptz, count bigint, sum float8, min float8, max float8,
-                      last float8, p50 float8, p95 float8, p99 float8, sketch bytea);
+                      last float8, p50 float8, p95 float8, p99 float8, status_counts bigint[], sketch bytea);
       INSERT INTO w VALUES
-        (7, '2026-11-20T10:01:00Z', 3, 6.5, 0.25, 4, NULL, 1.5, 3.75, 4, '\\x0106'),
-        (9007199254740991, '2026-11-20T10:00:00Z', 0, 0, 0, 0, 12.5, NULL, NULL, NULL, NULL),
-        (7, '1969-12-31T23:59:59.999Z', 1, 2, 2, 2, NULL, 2, 2, 2, ''),
-        (8, '2026-11-20T10:00:00Z', 5, 1, 1, 1, NULL, 1, 1, 1, NULL)`);
+        (7, '2026-11-20T10:01:00Z', 3, 6.5, 0.25, 4, NULL, 1.5, 3.75, 4, '{0,2,0,0,1}', '\\x0106'),
+        (9007199254740991, '2026-11-20T10:00:00Z', 0, 0, 0, 0, 12.5, NULL, NULL, NULL, NULL, NULL),
+        (7, '1969-12-31T23:59:59.999Z', 1, 2, 2, 2, NULL, 2, 2, 2, '{9007199254740991}', ''),
+        (8, '2026-11-20T10:00:00Z', 5, 1, 1, 1, NULL, 1, 1, 1, '{}', NULL)`);
   });
   after(async () => {
     await pool?.end();
@@ -43,7 +43,7 @@ describe('reading windows through binary COPY', { skip }, () => {
     assert.deepEqual(
       windows.map((w) => ({ ...w, sketch: w.sketch === null ? null : [...w.sketch] })),
       [
-        { seriesId: 7, start: -1, count: 1, sum: 2, min: 2, max: 2, last: null, p50: 2, p95: 2, p99: 2, sketch: [] },
+        { seriesId: 7, start: -1, count: 1, sum: 2, min: 2, max: 2, last: null, p50: 2, p95: 2, p99: 2, statusCounts: [9007199254740991], sketch: [] },
         {
           seriesId: 9007199254740991,
           start: Date.UTC(2026, 10, 20, 10),
@@ -55,16 +55,17 @@ describe('reading windows through binary COPY', { skip }, () => {
           p50: null,
           p95: null,
           p99: null,
+          statusCounts: null,
           sketch: null,
         },
-        { seriesId: 7, start: Date.UTC(2026, 10, 20, 10, 1), count: 3, sum: 6.5, min: 0.25, max: 4, last: null, p50: 1.5, p95: 3.75, p99: 4, sketch: [1, 6] },
+        { seriesId: 7, start: Date.UTC(2026, 10, 20, 10, 1), count: 3, sum: 6.5, min: 0.25, max: 4, last: null, p50: 1.5, p95: 3.75, p99: 4, statusCounts: [0, 2, 0, 0, 1], sketch: [1, 6] },
       ],
     );
   });
 
   it('keeps to the range, start included, end excluded', async () => {
     const at = Date.UTC(2026, 10, 20, 10);
-    assert.deepEqual((await read([7, 8], at, at + 60_000)).map((w) => w.seriesId), [8]);
+    assert.deepEqual((await read([7, 8], at, at + 60_000)).map((w) => [w.seriesId, w.statusCounts]), [[8, []]]);
     assert.deepEqual(await read([], -Infinity, Infinity), []);
   });
 
@@ -81,9 +82,11 @@ describe('reading windows through binary COPY', { skip }, () => {
       const whole = await copyTo(client, windowCopyText('w', [7], -Infinity, Infinity));
       assert.throws(() => windowsFromCopy(whole.subarray(0, whole.length - 2)), /no trailer|out of bounds|beyond/i);
       const fewer = await copyTo(client, "COPY (SELECT 1::bigint, now()) TO STDOUT (FORMAT binary)");
-      assert.throws(() => windowsFromCopy(fewer), /a row of 2 fields where 11 were expected/);
-      const narrow = await copyTo(client, 'COPY (SELECT 1::int, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, NULL::bytea) TO STDOUT (FORMAT binary)');
+      assert.throws(() => windowsFromCopy(fewer), /a row of 2 fields where 12 were expected/);
+      const narrow = await copyTo(client, 'COPY (SELECT 1::int, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, NULL::bigint[], NULL::bytea) TO STDOUT (FORMAT binary)');
       assert.throws(() => windowsFromCopy(narrow), /a field of 4 bytes where 8 were expected/);
+      const nested = await copyTo(client, `COPY (SELECT 1::bigint, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, '{{1},{2}}'::bigint[], NULL::bytea) TO STDOUT (FORMAT binary)`);
+      assert.throws(() => windowsFromCopy(nested), /not one bigint per element/);
     } finally {
       client.release();
     }

@@ -11,7 +11,7 @@ const batch: SeriesRows[] = [
   {
     id: 7,
     windows: [
-      makeWindow({ start: minute(0), sketch: new Uint8Array(0) }),
+      makeWindow({ start: minute(0), sketch: new Uint8Array(0), statusCounts: [0, Number.MAX_SAFE_INTEGER, 3] }),
       makeWindow({ start: minute(1), count: Number.MAX_SAFE_INTEGER, sum: -1.5e308, min: 5e-324, sketch: new Uint8Array(300).fill(9) }),
     ],
   },
@@ -39,6 +39,7 @@ function columnsOf(series: readonly SeriesRows[]): BinaryColumn[] {
     float8((w) => w.p50),
     float8((w) => w.p95),
     float8((w) => w.p99),
+    { type: 'int8[]', values: rows.map((r) => r.w.statusCounts ?? null) },
     { type: 'bytea', values: rows.map((r) => r.w.sketch) },
   ];
 }
@@ -60,11 +61,15 @@ describe('postgres window rows', () => {
     assert.ok(chunks.every((chunk) => chunk.length <= COPY_CHUNK_BYTES));
     assert.deepEqual(Buffer.concat(chunks), whole);
     // Each chunk after the first starts with a row: its field count.
-    assert.ok(chunks.slice(1).every((chunk) => chunk.readInt16BE(0) === 11));
+    assert.ok(chunks.slice(1).every((chunk) => chunk.readInt16BE(0) === 12));
   });
 
-  it('gives the upsert the same rows as its eleven array parameters', () => {
-    assert.deepEqual(windowArrays(batch), columnsOf(batch).map(binaryArray));
+  it('gives the upsert the same rows as its twelve array parameters, status counts as array literals', () => {
+    const literals = { type: 'text' as const, values: [Buffer.from(`{0,${Number.MAX_SAFE_INTEGER},3}`), null, null, null] };
+    assert.deepEqual(
+      windowArrays(batch),
+      columnsOf(batch).map((column) => binaryArray(column.type === 'int8[]' ? literals : column)),
+    );
   });
 
   it('a writer whose size was not filled exactly throws instead of handing out its buffer', () => {

@@ -515,7 +515,15 @@ describe('postgres', { skip }, () => {
       const first = Date.parse('0001-01-01T00:00:00Z');
       const last = Date.parse('9999-12-31T23:59:00Z');
       const windows = [
-        makeWindow({ labels: { service: 'a' }, start: first, count: Number.MAX_SAFE_INTEGER, sum: -1.5e308, min: -0.5, max: 5e-324 }),
+        makeWindow({
+          labels: { service: 'a' },
+          start: first,
+          count: Number.MAX_SAFE_INTEGER,
+          sum: -1.5e308,
+          min: -0.5,
+          max: 5e-324,
+          statusCounts: [Number.MAX_SAFE_INTEGER, 0, 1],
+        }),
         makeWindow({ labels: { service: 'a' }, start: last, count: 0, sum: 0, min: 0, max: 0, p50: null, p95: null, p99: null, sketch: null }),
         makeWindow({ labels: { service: 'b' }, start: Date.UTC(1970, 0, 1), p50: 1 / 3, p95: 2 ** 52 + 0.5, sketch: new Uint8Array(0) }),
         makeWindow({ labels: { service: 'b' }, start: Date.UTC(1999, 11, 31, 23, 59), sketch: new Uint8Array(300).map((_, i) => i) }),
@@ -527,7 +535,11 @@ describe('postgres', { skip }, () => {
       const series = await store.listSeries();
       const read = await store.readWindows('1m', series.map((s) => s.id), -Infinity, Infinity);
       const keyOf = new Map(series.map((s) => [s.id, s.key]));
-      const plain = (w: Omit<Window, 'series'>) => ({ ...w, sketch: w.sketch === null ? null : [...w.sketch] });
+      const plain = (w: Omit<Window, 'series'>) => ({
+        ...w,
+        statusCounts: w.statusCounts ?? null,
+        sketch: w.sketch === null ? null : [...w.sketch],
+      });
       assert.deepEqual(
         read.map(({ seriesId, ...w }) => ({ key: keyOf.get(seriesId), ...plain(w) })),
         [...windows]

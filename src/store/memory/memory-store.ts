@@ -349,6 +349,7 @@ function copyWindow(seriesId: number, w: Window | StoredWindow, withSketch: bool
     p50: w.p50,
     p95: w.p95,
     p99: w.p99,
+    statusCounts: w.statusCounts == null ? null : [...w.statusCounts],
     // new Uint8Array(…) copies even when handed a Buffer, whose slice() would only be a view.
     sketch: withSketch && w.sketch !== null ? new Uint8Array(w.sketch) : null,
   };

@@ -347,6 +347,20 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE velocity_series SET (fillfactor = 50);
     `,
   },
+  {
+    version: 8,
+    name: 'status counts of route-totals windows',
+    sql: `
+      -- Requests per status class, set on the windows that merge a route's status classes
+      -- (the roll-up writes them); NULL on every other window.
+      ALTER TABLE velocity_windows_1m ADD COLUMN status_counts bigint[];
+      ALTER TABLE velocity_windows_1h ADD COLUMN status_counts bigint[];
+      ALTER TABLE velocity_windows_1d ADD COLUMN status_counts bigint[];
+      COMMENT ON COLUMN velocity_windows_1h.status_counts IS
+        'Of a window of http.server.request.duration.route (a route''s status classes merged): its requests per '
+        'status class, in the order 1xx, 2xx, 3xx, 4xx, 5xx, timeout, aborted. NULL on every other window.';
+    `,
+  },
 ];
 
 /**

@@ -160,6 +160,7 @@ interface WindowRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  status_counts: number[] | null;
   /** Hex, when read with the sketch. */
   sketch?: string | null;
 }
@@ -467,6 +468,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           p50: row.p50,
           p95: row.p95,
           p99: row.p99,
+          statusCounts: row.status_counts,
           sketch: null,
         }));
       }

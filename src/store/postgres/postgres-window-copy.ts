@@ -14,8 +14,10 @@ import type { StoredWindow } from '../../model/window.js';
 import type { WindowKeys, WindowSummaries } from '../store.js';
 import { emptySummaries, toMicros } from '../window-summaries.js';
 
-/** The eleven columns read, in order: bigint, timestamptz, bigint, seven float8, bytea. */
-const COLUMNS = ['series_id', 't', 'count', 'sum', 'min', 'max', 'last', 'p50', 'p95', 'p99', 'sketch'];
+/** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, bigint[], bytea. */
+const COLUMNS = ['series_id', 't', 'count', 'sum', 'min', 'max', 'last', 'p50', 'p95', 'p99', 'status_counts', 'sketch'];
+/** The columns of a summary, in order: bigint, timestamptz, bigint, five float8, bigint[]. */
+const SUMMARY_COLUMNS = ['series_id', 't', 'count', 'min', 'max', 'p50', 'p95', 'p99', 'status_counts'];
 /** `PGCOPY\n\377\r\n\0`, then a 32-bit flags field and the length of a header extension. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** timestamptz counts microseconds from 2000-01-01T00:00:00Z. */
@@ -75,10 +77,10 @@ function floatText(value: number): string {
 
 /**
  * The query that selects the summaries of the windows `windowCopyText` reads, in no
- * particular order: series id, start, count, min, max, p50, p95, p99.
+ * particular order: series id, start, count, min, max, p50, p95, p99, status counts.
  */
 export function summaryQueryText(table: string, seriesIds: readonly number[], fromMs: number, toMs: number): string {
-  return `SELECT series_id, t, count, min, max, p50, p95, p99 FROM ${table} WHERE ${inRange(seriesIds, fromMs, toMs)}`;
+  return `SELECT ${SUMMARY_COLUMNS.join(', ')} FROM ${table} WHERE ${inRange(seriesIds, fromMs, toMs)}`;
 }
 
 /** The COPY statement that reads what `summaryQueryText` selects. */
@@ -102,6 +104,7 @@ export function windowsFromCopy(data: Buffer): StoredWindow[] {
       p50: rows.float8OrNull(),
       p95: rows.float8OrNull(),
       p99: rows.float8OrNull(),
+      statusCounts: rows.int8ArrayOrNull(),
       sketch: rows.bytesOrNull(),
     });
   }
@@ -112,7 +115,7 @@ export function windowsFromCopy(data: Buffer): StoredWindow[] {
 export function summariesFromCopy(data: Buffer): WindowSummaries {
   const rows = new BinaryCopyRows(data);
   const summaries = emptySummaries() as { [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
-  while (rows.next(8)) {
+  while (rows.next(SUMMARY_COLUMNS.length)) {
     summaries.seriesId.push(rows.int8());
     summaries.start.push(rows.timestampMs());
     summaries.count.push(rows.int8());
@@ -121,6 +124,7 @@ export function summariesFromCopy(data: Buffer): WindowSummaries {
     summaries.p50Us.push(toMicros(rows.float8OrNull()));
     summaries.p95Us.push(toMicros(rows.float8OrNull()));
     summaries.p99Us.push(toMicros(rows.float8OrNull()));
+    summaries.statusCounts.push(rows.int8ArrayOrNull());
   }
   return summaries;
 }
@@ -173,6 +177,27 @@ class BinaryCopyRows {
   float8OrNull(): number | null {
     const at = this.#fixed(true);
     return at === -1 ? null : this.#view.getFloat64(at);
+  }
+
+  /** The next field, a one-dimensional `bigint[]` without NULL elements, or NULL. */
+  int8ArrayOrNull(): number[] | null {
+    const length = this.#view.getInt32(this.#at);
+    this.#at += 4;
+    if (length === -1) return null;
+    const end = this.#at + length;
+    if (length < 12 || end > this.#data.length) throw malformed('an array field past the end of the data');
+    const dimensions = this.#view.getInt32(this.#at);
+    if (dimensions === 0) {
+      this.#at = end;
+      return [];
+    }
+    if (dimensions !== 1 || this.#view.getInt32(this.#at + 4) !== 0) throw malformed('an array that is not one bigint per element');
+    const size = this.#view.getInt32(this.#at + 12);
+    this.#at += 20;
+    const values = new Array<number>(size);
+    for (let i = 0; i < size; i++) values[i] = this.int8();
+    if (this.#at !== end) throw malformed('an array field of the wrong length');
+    return values;
   }
 
   /** The next field, a bytea (a view of the data, not a copy) or NULL. */

@@ -1,7 +1,7 @@
 /**
  * A batch's windows as rows of a window table, in the columns and order that the table's
  * `copy` and `upsert` statements take them (`postgres-statements.ts`): series_id, t, count,
- * sum, min, max, last, p50, p95, p99, sketch. The COPY data is written straight from the
+ * sum, min, max, last, p50, p95, p99, status_counts, sketch. The COPY data is written straight from the
  * windows, chunk by chunk, each chunk one Buffer sized in advance, so that the server reads a
  * chunk while the next is written; the upsert's array parameters, needed only when the COPY
  * meets a stored window, are built from the same rows.
@@ -11,6 +11,7 @@ import type { Window } from '../../model/window.js';
 import {
   binaryArray,
   BinaryWriter,
+  int8ArrayBytes,
   COPY_HEADER_BYTES,
   COPY_ROW_BYTES,
   COPY_TRAILER_BYTES,
@@ -26,7 +27,7 @@ export interface SeriesRows {
 }
 
 /** Fields per row. */
-const FIELDS = 11;
+const FIELDS = 12;
 /** The bytes of a row besides its nullable fields: its field count and series_id, t, count, sum, min, max. */
 const FIXED_ROW_BYTES = COPY_ROW_BYTES + 6 * valueBytes(0);
 
@@ -45,7 +46,15 @@ function rowsOf(batch: readonly SeriesRows[]): { ids: number[]; windows: Window[
 
 /** The bytes of the row of window `w`. */
 function rowBytes(w: Window): number {
-  return FIXED_ROW_BYTES + valueBytes(w.last) + valueBytes(w.p50) + valueBytes(w.p95) + valueBytes(w.p99) + valueBytes(w.sketch);
+  return (
+    FIXED_ROW_BYTES +
+    valueBytes(w.last) +
+    valueBytes(w.p50) +
+    valueBytes(w.p95) +
+    valueBytes(w.p99) +
+    int8ArrayBytes(w.statusCounts ?? null) +
+    valueBytes(w.sketch)
+  );
 }
 
 /**
@@ -82,6 +91,7 @@ export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffe
       writer.float8(w.p50);
       writer.float8(w.p95);
       writer.float8(w.p99);
+      writer.int8Array(w.statusCounts ?? null);
       writer.bytea(w.sketch);
     }
     if (last) writer.copyTrailer();
@@ -90,7 +100,7 @@ export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffe
   } while (first < windows.length);
 }
 
-/** The rows of `batch`, in the same order, as the eleven columns of the window table. */
+/** The rows of `batch`, in the same order, as the twelve columns of the window table (the COPY's). */
 export function windowColumns(batch: readonly SeriesRows[]): BinaryColumn[] {
   const { ids, windows } = rowsOf(batch);
   const float8 = (value: (w: Window) => number | null): BinaryColumn => ({ type: 'float8', values: windows.map(value) });
@@ -105,11 +115,23 @@ export function windowColumns(batch: readonly SeriesRows[]): BinaryColumn[] {
     float8((w) => w.p50),
     float8((w) => w.p95),
     float8((w) => w.p99),
+    { type: 'int8[]', values: windows.map((w) => w.statusCounts ?? null) },
     { type: 'bytea', values: windows.map((w) => w.sketch) },
   ];
 }
 
-/** The rows of `batch`, in the same order, as the eleven binary array parameters of the upsert. */
+/**
+ * The rows of `batch`, in the same order, as the twelve binary array parameters of the
+ * upsert: status counts as text literals (`{0,5,1}`), since an array parameter cannot hold
+ * arrays of differing lengths.
+ */
 export function windowArrays(batch: readonly SeriesRows[]): Buffer[] {
-  return windowColumns(batch).map(binaryArray);
+  return windowColumns(batch).map((column) =>
+    binaryArray(column.type === 'int8[]' ? { type: 'text', values: Array.from(column.values, arrayLiteral) } : column),
+  );
+}
+
+/** `counts` as the text of a `bigint[]` literal, or null. */
+function arrayLiteral(counts: readonly number[] | null): Uint8Array | null {
+  return counts === null ? null : Buffer.from(`{${counts.join(',')}}`);
 }

@@ -242,6 +242,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'status counts of route-totals windows',
+    sql: `
+      -- A JSON array of request counts per status class, set on the windows that merge a
+      -- route's status classes (the roll-up writes them); NULL on every other window.
+      ALTER TABLE windows_1m ADD COLUMN status_counts TEXT;
+      ALTER TABLE windows_1h ADD COLUMN status_counts TEXT;
+      ALTER TABLE windows_1d ADD COLUMN status_counts TEXT;
+    `,
+  },
 ];
 
 /**

@@ -54,8 +54,9 @@ export interface WindowSql {
   /** `[series_id, start in epoch ms, sum]` of the same windows, in no particular order: (idsJson, from, to). */
   readonly readSums: string;
   /**
-   * The same windows as `read`, as one row of eight JSON arrays, one per field of
-   * `WindowSummaries` in its order (starts in epoch ms, latencies in whole microseconds):
+   * The same windows as `read`, as one row of nine JSON arrays, one per field of
+   * `WindowSummaries` in its order (starts in epoch ms, latencies in whole microseconds,
+   * status counts as arrays or null):
    * (idsJson, from, to). SQLite writes integers into JSON far faster than the driver turns
    * floats into numbers one by one.
    */
@@ -75,21 +76,22 @@ export interface WindowSql {
 export function windowSql(tier: Tier): WindowSql {
   assertTier(tier);
   const table = windowTables[tier];
-  const values = 'count, sum, min, max, last, p50, p95, p99';
+  const values = 'count, sum, min, max, last, p50, p95, p99, status_counts';
   const where = 'series_id IN (SELECT value FROM json_each(?)) AND t >= ? AND t < ?';
   return {
     upsert: `
       INSERT INTO ${table} (series_id, t, ${values}, sketch)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (series_id, t) DO UPDATE SET
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
-        sketch = excluded.sketch`,
+        status_counts = excluded.status_counts, sketch = excluded.sketch`,
     read: `SELECT series_id, t, ${values}, sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT series_id, t, ${values} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
     readSummaries: `SELECT json_group_array(series_id), json_group_array(t * 1000), json_group_array(count),
-      ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')}
+      ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
+      json_group_array(json(status_counts))
       FROM ${table} WHERE ${where}`,
     readAt: `SELECT w.series_id, w.t, ${values}, sketch
       FROM (SELECT DISTINCT value ->> 0 AS series_id, value ->> 1 AS t FROM json_each(?)) AS k

@@ -128,6 +128,8 @@ type WindowRow = [
   p50: number | null,
   p95: number | null,
   p99: number | null,
+  /** A JSON array of counts, or null. */
+  statusCounts: string | null,
   sketch?: Uint8Array | null,
 ];
 
@@ -276,6 +278,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
           w.p50,
           w.p95,
           w.p99,
+          w.statusCounts == null ? null : JSON.stringify(w.statusCounts),
           w.sketch,
         );
       }
@@ -360,7 +363,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
         p50: row[7],
         p95: row[8],
         p99: row[9],
-        sketch: !withSketch || row[10] == null ? null : asUint8Array(row[10]),
+        statusCounts: row[10] === null ? null : (JSON.parse(row[10]) as number[]),
+        sketch: !withSketch || row[11] == null ? null : asUint8Array(row[11]),
       }));
     },
 
@@ -380,8 +384,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const { readSummaries } = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return emptySummaries();
       const row = readSummaries.get(JSON.stringify(seriesIds), firstSecondFrom(fromMs), firstSecondFrom(toMs)) as string[];
-      const [seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us] = row.map((json) => JSON.parse(json) as never);
-      return { seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us };
+      const [seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us, statusCounts] = row.map(
+        (json) => JSON.parse(json) as never,
+      );
+      return { seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us, statusCounts };
     },
 
     async deleteWindowsBefore(
