@@ -11,7 +11,10 @@
  * its windows are written. Writes are idempotent upserts keyed by (series, bucket), so
  * rolling a bucket again replaces what an earlier roll wrote. Right after a bucket's windows,
  * contract C's per-platform rows of the bucket are computed from them and upserted, keyed by
- * (bucket, platform): rolling a bucket again computes them again.
+ * (bucket, platform): rolling a bucket again computes them again. With each chunk's windows
+ * go the route totals of its request series (`route-totals.ts`): a chunk holds every status
+ * class of the routes in it, and the totals are computed at each tier from its class
+ * windows, never rolled themselves.
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -22,6 +25,7 @@ import { bucketStart } from '../model/time.js';
 import { TIER_MS, type SeriesDescriptor, type StoredWindow, type Window } from '../model/window.js';
 import type { DirtyBucket, SeriesRecord, Store } from '../store/store.js';
 import { PlatformAggregator } from './platform-aggregates.js';
+import { ROUTE_TOTALS_METRIC, routeGroupKey, routeTotals } from './route-totals.js';
 
 /**
  * How long after a bucket ends it is first rolled: windows are sealed at each minute and
@@ -206,22 +210,34 @@ async function rollBucket(
   const end = start + TIER_MS[tier];
   const source = ROLLUP_SOURCE[tier];
   const groups = new Map<string, Group>();
+  // The groups of each route together, so that a chunk holds every status class of a route.
+  const routes = new Map<string, Group[]>();
   for (const s of series) {
     // first/last seen span every window of the series, so one outside the bucket has none in it.
-    if (s.firstSeen >= end || s.lastSeen < start) continue;
+    if (s.firstSeen >= end || s.lastSeen < start || s.metric === ROUTE_TOTALS_METRIC) continue;
     const rolled = rollupSeries(s.metric, s.kind, s.labels);
     const group = groups.get(rolled.key);
-    if (group === undefined) groups.set(rolled.key, { series: rolled, ids: [s.id] });
-    else group.ids.push(s.id);
+    if (group !== undefined) {
+      group.ids.push(s.id);
+      continue;
+    }
+    const created = { series: rolled, ids: [s.id] };
+    groups.set(rolled.key, created);
+    const routeKey = routeGroupKey(rolled.metric, rolled.labels);
+    const route = routes.get(routeKey);
+    if (route === undefined) routes.set(routeKey, [created]);
+    else route.push(created);
   }
   const seriesPerChunk = Math.max(1, Math.floor(ROLLUP_CHUNK_WINDOWS / (TIER_MS[tier] / TIER_MS[source])));
   const platforms = new PlatformAggregator(start);
   let written = 0;
   let chunk: Group[] = [];
   let chunkSeries = 0;
-  for (const group of groups.values()) {
-    chunk.push(group);
-    chunkSeries += group.ids.length;
+  for (const route of routes.values()) {
+    for (const group of route) {
+      chunk.push(group);
+      chunkSeries += group.ids.length;
+    }
     if (chunkSeries >= seriesPerChunk) {
       written += await rollChunk(store, tier, start, end, chunk, platforms);
       chunk = [];
@@ -235,8 +251,8 @@ async function rollBucket(
 }
 
 /**
- * Reads, merges and writes the windows of `groups` in [start, end), and adds them to
- * `platforms`; returns the windows written.
+ * Reads, merges and writes the windows of `groups` in [start, end) with their route totals,
+ * and adds them (not the totals) to `platforms`; returns the windows written.
  */
 async function rollChunk(
   store: Store,
@@ -260,9 +276,10 @@ async function rollChunk(
   for (const [group, windows] of byGroup) {
     rolled.push({ series: group.series, ...mergeWindows(group.series.kind, windows, start) });
   }
-  if (rolled.length > 0) await store.writeWindows(tier, rolled);
+  const totals = routeTotals(rolled, start);
+  if (rolled.length > 0) await store.writeWindows(tier, totals.length === 0 ? rolled : [...rolled, ...totals]);
   platforms.add(rolled);
   // SQLite and memory stores answer synchronously: let the host's I/O in between chunks.
   await nextTurn();
-  return rolled.length;
+  return rolled.length + totals.length;
 }

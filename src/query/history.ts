@@ -2,7 +2,9 @@
  * Runs a validated history query: finds the request series that match the filters, reads
  * their windows from the tier the query chose (stitched with finer tiers where rollups have
  * not reached yet), splits them into groups when asked to, and merges them per step into
- * points.
+ * points. From the rolled tiers, a query that neither filters nor groups by status class
+ * reads the route totals (one window per route and bucket, its status classes merged) in
+ * place of the class windows.
  * @module
  */
 import { HTTP_DURATION_METRIC, STATUS_CLASSES, type StatusClass } from '../collect/http.js';
@@ -10,6 +12,7 @@ import { formatDuration } from '../model/duration.js';
 import { Sketch } from '../model/sketch.js';
 import { formatTime } from '../model/time.js';
 import type { Tier } from '../model/window.js';
+import { ROUTE_TOTALS_METRIC } from '../pipeline/route-totals.js';
 import type { SeriesRecord, Store } from '../store/store.js';
 import { round } from './derive.js';
 import type { GroupOrder, HistoryFormat, HistoryQuery } from './params.js';
@@ -61,12 +64,16 @@ export interface HistoryResult {
 
 /** Runs `query` against `store`. */
 export async function queryHistory(store: Store, query: HistoryQuery): Promise<HistoryResult> {
-  const series = await store.listSeries(HTTP_DURATION_METRIC, query.filters);
+  const classes = await store.listSeries(HTTP_DURATION_METRIC, query.filters);
+  const totals = readsRouteTotals(query) ? await store.listSeries(ROUTE_TOTALS_METRIC, query.filters) : [];
+  const series = totals.length === 0 ? classes : [...classes, ...totals];
   const classOf = new Map<number, number>();
-  for (const s of series) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
+  for (const s of classes) classOf.set(s.id, STATUS_CLASSES.indexOf(s.labels.status_class as StatusClass));
   const groupOf = query.groupBy.length === 0 ? null : groupIndexOf(series, query.groupBy);
-  const ids = series.map((s) => s.id);
-  const source = await readForPoints(store, query, ids, groupOf, query.groupBy.length > 0 && query.order === 'p95');
+  const classIds = classes.map((s) => s.id);
+  const rolledIds = totals.length === 0 ? classIds : totals.map((s) => s.id);
+  const idsOf = (tier: Tier) => (tier === '1m' ? classIds : rolledIds);
+  const source = await readForPoints(store, query, idsOf, groupOf, query.groupBy.length > 0 && query.order === 'p95');
   const head = {
     start: formatTime(query.start),
     end: formatTime(query.end),
@@ -88,6 +95,11 @@ export async function queryHistory(store: Store, query: HistoryQuery): Promise<H
     top: query.top,
     groups: buildGroups(series, source, classOf, query),
   };
+}
+
+/** Whether the rolled tiers' part of `query` can be read from the route totals: nothing about status classes asked. */
+function readsRouteTotals(query: HistoryQuery): boolean {
+  return query.tier !== '1m' && query.filters.status_class === undefined && !query.groupBy.includes('status_class');
 }
 
 function sinkFor(query: HistoryQuery): PointSink<HistoryPoint[] | HistoryColumns> {

@@ -65,11 +65,20 @@ export class PointAccumulator {
     this.first = -1;
   }
 
-  /** Adds window `row` of the source, counted under status class `classIndex` (−1: none). */
+  /**
+   * Adds window `row` of the source, counted under status class `classIndex` (−1: none), or
+   * class by class when the window carries status counts (a route-totals window).
+   */
   add(row: number, classIndex: number): void {
     const { rows } = this.source;
     const count = rows.count[row];
-    if (classIndex >= 0) this.classCounts[classIndex] += count;
+    const statusCounts = rows.statusCounts[row];
+    if (statusCounts != null) {
+      const classes = Math.min(statusCounts.length, this.classCounts.length);
+      for (let i = 0; i < classes; i++) this.classCounts[i] += statusCounts[i];
+    } else if (classIndex >= 0) {
+      this.classCounts[classIndex] += count;
+    }
     this.count += count;
     const min = rows.minUs[row];
     const max = rows.maxUs[row];

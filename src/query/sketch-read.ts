@@ -10,7 +10,7 @@ import type { StoredWindow, Tier } from '../model/window.js';
 import type { Store, WindowKeys, WindowSummaries } from '../store/store.js';
 import { summariesOf } from '../store/window-summaries.js';
 import { rowsByPoint } from './point-rows.js';
-import { planRead, readSegments, readSummarySegments } from './tier-read.js';
+import { planRead, readSegments, readSummarySegments, type IdsByTier } from './tier-read.js';
 
 /** When more than this share of the windows needs its sketch, reading every sketch in one pass is cheaper. */
 const TWO_PASS_MAX_SHARE = 0.5;
@@ -35,29 +35,29 @@ export interface PointWindows {
 }
 
 /**
- * The windows of series `ids` over the query's range, with the sketches of those that share
- * their point with another window of the same group (`groupOf` gives each series' group; all
- * one group when it is null). `allSketches` reads every sketch (a query that merges whole
- * groups, such as ordering by p95).
+ * The windows over the query's range of the series `idsOf` gives for each tier, with the
+ * sketches of those that share their point with another window of the same group (`groupOf`
+ * gives each series' group; all one group when it is null). `allSketches` reads every sketch
+ * (a query that merges whole groups, such as ordering by p95).
  */
 export async function readForPoints(
   store: Store,
   query: SketchReadQuery,
-  ids: readonly number[],
+  idsOf: IdsByTier,
   groupOf: ReadonlyMap<number, number> | null,
   allSketches: boolean,
 ): Promise<PointWindows> {
-  const segments = await planRead(store, query.tier, query.start, query.end);
+  const segments = (await planRead(store, query.tier, query.start, query.end)).filter((s) => idsOf(s.tier).length > 0);
   if (allSketches) {
-    const windows = await readSegments(store, segments, ids, { withSketch: true });
+    const windows = await readSegments(store, segments, idsOf, { withSketch: true });
     return { rows: summariesOf(windows), sketched: indexWindows(windows) };
   }
-  const rows = await readSummarySegments(store, segments, ids);
+  const rows = await readSummarySegments(store, segments, idsOf);
   const only = windowsToMerge(rows, query, groupOf);
   const windows = only.starts.length;
   if (windows === 0) return { rows, sketched: new Map() };
   const options = windows > rows.start.length * TWO_PASS_MAX_SHARE ? { withSketch: true } : { only };
-  return { rows, sketched: indexWindows(await readSegments(store, segments, ids, options)) };
+  return { rows, sketched: indexWindows(await readSegments(store, segments, idsOf, options)) };
 }
 
 /** The keys of the windows that share their point, and their group, with another window. */

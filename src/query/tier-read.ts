@@ -9,6 +9,9 @@ import type { StoredWindow, Tier } from '../model/window.js';
 import type { ReadWindowsOptions, Store, WindowSummaries } from '../store/store.js';
 import { concatSummaries, emptySummaries } from '../store/window-summaries.js';
 
+/** The series a read asks each tier for: `1m` holds recorded series, `1h` and `1d` rolled ones. */
+export type IdsByTier = (tier: Tier) => readonly number[];
+
 /** One tier's share of a range: read `tier` over [from, to). */
 export interface TierSegment {
   readonly tier: Tier;
@@ -56,26 +59,26 @@ export async function planRead(store: Store, tier: Tier, start: number, end: num
 }
 
 /**
- * The windows of series `ids` in `segments`, ordered by start. With `options.only`, each
- * segment's read keeps the windows it names that fall in it (the store keeps to the range).
+ * The windows in `segments` of the series `idsOf` gives for each segment's tier, ordered by
+ * start. With `options.only`, each segment's read keeps the windows it names that fall in it
+ * (the store keeps to the range).
  */
 export async function readSegments(
   store: Store,
   segments: readonly TierSegment[],
-  ids: readonly number[],
+  idsOf: IdsByTier,
   options: ReadWindowsOptions,
 ): Promise<StoredWindow[]> {
-  if (ids.length === 0) return [];
-  const parts = await Promise.all(segments.map((s) => store.readWindows(s.tier, ids, s.from, s.to, options)));
+  const parts = await Promise.all(segments.map((s) => store.readWindows(s.tier, idsOf(s.tier), s.from, s.to, options)));
   return parts.length === 1 ? parts[0] : parts.flat();
 }
 
-/** The summaries of the windows of series `ids` in `segments`, in no particular order. */
+/** The summaries of the windows in `segments` of the series `idsOf` gives for each tier, in no particular order. */
 export async function readSummarySegments(
   store: Store,
   segments: readonly TierSegment[],
-  ids: readonly number[],
+  idsOf: IdsByTier,
 ): Promise<WindowSummaries> {
-  if (ids.length === 0) return emptySummaries();
-  return concatSummaries(await Promise.all(segments.map((s) => store.readWindowSummaries(s.tier, ids, s.from, s.to))));
+  if (segments.length === 0) return emptySummaries();
+  return concatSummaries(await Promise.all(segments.map((s) => store.readWindowSummaries(s.tier, idsOf(s.tier), s.from, s.to))));
 }

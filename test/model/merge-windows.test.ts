@@ -33,12 +33,12 @@ describe('mergeWindows', () => {
     const parts = [[1, 2, 3.5], [120, 0.25], [7, 7, 7, 900]];
     const windows = parts.map((values, i) => distributionValues(sketchOf(values), HOUR + i * 60_000));
     const all = sketchOf(parts.flat());
-    assert.deepEqual(mergeWindows('distribution', windows, HOUR), { ...distributionValues(all, HOUR) });
+    assert.deepEqual(mergeWindows('distribution', windows, HOUR), { ...distributionValues(all, HOUR), statusCounts: null });
   });
 
   it('adds counters and keeps their extremes', () => {
     const merged = mergeWindows('counter', [scalar(HOUR, [10, 30]), scalar(HOUR + 60_000, [5])], HOUR);
-    assert.deepEqual(merged, { ...scalar(HOUR, [10, 30, 5]), last: null });
+    assert.deepEqual(merged, { ...scalar(HOUR, [10, 30, 5]), last: null, statusCounts: null });
   });
 
   it('keeps the last sample of the newest gauge window, of equal starts the later one', () => {
@@ -55,6 +55,15 @@ describe('mergeWindows', () => {
     const expected = distributionValues(sketchOf([4, 8, 16, 4, 8, 16]), HOUR);
     assert.deepEqual([merged.count, merged.sum, merged.max], [7, 1_056, 1_000]);
     assert.deepEqual([merged.p50, merged.p99, merged.sketch], [expected.p50, expected.p99, expected.sketch]);
+  });
+
+  it('adds status counts class by class when any window has them', () => {
+    const windows = [
+      { ...distributionValues(sketchOf([1, 2]), HOUR), statusCounts: [0, 2] },
+      distributionValues(sketchOf([3]), HOUR),
+      { ...distributionValues(sketchOf([4, 5, 6]), HOUR + 60_000), statusCounts: [1, 1, 0, 1] },
+    ];
+    assert.deepEqual(mergeWindows('distribution', windows, HOUR).statusCounts, [1, 3, 0, 1]);
   });
 
   it('refuses to merge nothing', () => {

@@ -8,14 +8,15 @@ import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { testClock, testVelocity } from '../support/velocity.js';
 import { makeWindow } from '../support/windows.js';
+import { ROUTE_TOTALS_METRIC } from '../../src/pipeline/route-totals.js';
 
 const NOW = Date.parse('2026-11-20T14:05:30Z');
 const SETTINGS = { retention1mMs: 14 * DAY_MS, retention1hMs: 90 * DAY_MS, retention1dMs: 730 * DAY_MS };
 const ROLLED: RollupProgress = { watermarks: { '1h': NOW, '1d': NOW }, earliestDirty: { '1h': null, '1d': null } };
 
-/** How many windows `tier` holds, over all time. */
+/** How many windows of the recorded series (not the route totals) `tier` holds, over all time. */
 async function windowCount(store: Store, tier: Tier): Promise<number> {
-  const ids = (await store.listSeries()).map((s) => s.id);
+  const ids = (await store.listSeries()).filter((s) => s.metric !== ROUTE_TOTALS_METRIC).map((s) => s.id);
   return (await store.readWindows(tier, ids, 0, Number.MAX_SAFE_INTEGER)).length;
 }
 

@@ -6,6 +6,7 @@ import { rollupLabels } from '../../src/model/rollup.js';
 import { Sketch } from '../../src/model/sketch.js';
 import { distributionValues, type StoredWindow, type Tier, type Window, type WindowKind } from '../../src/model/window.js';
 import { planRollup, runRollup, type RollupSettings } from '../../src/pipeline/rollup.js';
+import { ROUTE_TOTALS_METRIC } from '../../src/pipeline/route-totals.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -84,9 +85,12 @@ function traffic(rand: Random, from: number, to: number): { windows: Window[]; o
   return { windows, observed };
 }
 
-/** Every window of `tier` of every series, with the series it belongs to. */
-async function readTier(store: Store, tier: Tier): Promise<Array<StoredWindow & { series: SeriesRecord }>> {
-  const series = await store.listSeries();
+/**
+ * Every window of `tier`, with the series it belongs to: of every series but the route
+ * totals, or (`totalsOnly`) of the route totals alone.
+ */
+async function readTier(store: Store, tier: Tier, totalsOnly = false): Promise<Array<StoredWindow & { series: SeriesRecord }>> {
+  const series = (await store.listSeries()).filter((s) => (s.metric === ROUTE_TOTALS_METRIC) === totalsOnly);
   const byId = new Map(series.map((s) => [s.id, s]));
   const read = await store.readWindows(tier, [...byId.keys()], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   return read.map((w) => ({ ...w, series: byId.get(w.seriesId) as SeriesRecord }));
@@ -176,7 +180,8 @@ for (const kind of kinds) {
       assert.equal(await store.getWatermark('1h'), null);
       assert.deepEqual(await readTier(store, '1h'), []);
       const [hours, days] = await runRollup(store, T0 + 3 * HOUR_MS + 2 * MINUTE_MS, SETTINGS);
-      assert.deepEqual([hours.buckets, hours.windows, hours.watermark], [2, 2, T0 + 3 * HOUR_MS]);
+      // Per hour, the class window and the route's totals.
+      assert.deepEqual([hours.buckets, hours.windows, hours.watermark], [2, 4, T0 + 3 * HOUR_MS]);
       assert.deepEqual([days.buckets, days.watermark], [0, null], 'day 0 is not over');
       assert.deepEqual(
         (await readTier(store, '1h')).map((w) => [(w.start - T0) / HOUR_MS, w.count]),
@@ -193,7 +198,8 @@ for (const kind of kinds) {
       for (let i = 0; i < windows.length; i += 500) await store.writeWindows('1m', windows.slice(i, i + 500));
       const [hours, days] = await runRollup(store, T0 + 2 * DAY_MS + 10 * MINUTE_MS, SETTINGS);
       assert.deepEqual([hours.buckets, hours.watermark], [5, T0 + 2 * DAY_MS]);
-      assert.deepEqual([days.buckets, days.windows, days.watermark], [2, 4, T0 + 2 * DAY_MS]);
+      // Per day, the 2xx and 5xx windows and the route's totals.
+      assert.deepEqual([days.buckets, days.windows, days.watermark], [2, 6, T0 + 2 * DAY_MS]);
 
       const minuteTotals = await totals(store, '1m');
       assert.deepEqual(await totals(store, '1h'), minuteTotals);
@@ -221,6 +227,23 @@ for (const kind of kinds) {
           assert.deepEqual([w.p50, w.p95, w.p99], [all.quantile(0.5), all.quantile(0.95), all.quantile(0.99)]);
         }
       }
+      // One route-totals window per bucket: the sketch of every raw latency of the route, and its requests per class.
+      for (const tier of ['1h', '1d'] as const) {
+        const width = tier === '1h' ? HOUR_MS : DAY_MS;
+        const classes = await readTier(store, tier);
+        const routeTotals = await readTier(store, tier, true);
+        assert.deepEqual(routeTotals.map((w) => w.start), [...new Set(classes.map((w) => w.start))]);
+        for (const w of routeTotals) {
+          assert.deepEqual(w.series.labels, { method: 'GET', route: '/users/:id', service: 'api' });
+          const all = new Sketch();
+          for (const o of observed) if (o.start >= w.start && o.start < w.start + width) for (const v of o.values) all.record(v);
+          assert.deepEqual([...(w.sketch as Uint8Array)], [...all.encode()]);
+          assert.deepEqual([w.count, w.min, w.max, w.p95], [all.count, all.min, all.max, all.quantile(0.95)]);
+          const inBucket = classes.filter((c) => c.start === w.start);
+          const classCount = (c: string) => inBucket.find((x) => x.series.labels.status_class === c)?.count ?? 0;
+          assert.deepEqual(w.statusCounts, [0, classCount('2xx'), 0, 0, classCount('5xx'), 0, 0]);
+        }
+      }
     }));
 
     it('late windows mark their hour and day dirty, and the next run rolls them again', withStore(async (store) => {
@@ -246,7 +269,10 @@ for (const kind of kinds) {
       assert.deepEqual(hourAfter, { count: hourBefore.count + 4, sum: hourBefore.sum + 26 });
       assert.deepEqual(await totals(store, '1h'), await totals(store, '1m'));
       assert.deepEqual(await totals(store, '1d', T0, T0 + DAY_MS), await totals(store, '1m', T0, T0 + DAY_MS));
-      assert.equal((await store.listSeries()).filter((s) => s.labels.instance === undefined).length, 2, 'web-3 folded in too');
+      const rolledSeries = (await store.listSeries(DURATION)).filter((s) => s.labels.instance === undefined);
+      assert.equal(rolledSeries.length, 2, 'web-3 folded in too');
+      const [lateTotals] = (await readTier(store, '1h', true)).filter((w) => w.start === T0 + 23 * HOUR_MS);
+      assert.equal(lateTotals.count, hourAfter.count, "the late window is in the hour's route totals too");
     }));
 
     it('running it again changes nothing', withStore(async (store) => {

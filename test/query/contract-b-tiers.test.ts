@@ -42,7 +42,7 @@ describe('contract B read side over the rolled tiers', () => {
 
       const ids = (await velocity.store.listSeries()).map((s) => s.id);
       assert.deepEqual(await velocity.store.readWindows('1m', ids, OLD, OLD + DAY_MS), [], 'the old minutes are gone');
-      assert.equal((await velocity.store.readWindows('1h', ids, OLD, OLD + DAY_MS)).length, 5, 'their hours are kept');
+      assert.equal((await velocity.store.readWindows('1h', ids, OLD, OLD + DAY_MS)).length, 7, 'their hours are kept, with the route totals of each');
 
       const [longRange] = await velocity.getRouteMetrics('/api/jobs', 'GET', { start: iso(OLD + 10 * HOUR_MS + 20 * MINUTE_MS), end: iso(NOW) });
       assert.deepEqual(longRange, {

@@ -117,6 +117,40 @@ for (const [name, open] of stores) {
       assert.ok(relativeError(days[0].p99_ms as number, exactQuantile(firstDay, 0.99)) <= 0.01);
     });
 
+    it('reads the route totals for rolled points unless status classes are asked about, with the same answer', async () => {
+      const range = { start: new Date(D0).toISOString(), end: new Date(D0 + HOURS * HOUR_MS).toISOString(), step: '1h' };
+      const read: Array<[string, string[]]> = [];
+      const metricOf = new Map((await store.listSeries()).map((s) => [s.id, s.metric]));
+      const observed: Store = {
+        ...store,
+        readWindowSummaries: (tier, ids, from, to) => {
+          read.push([tier, [...new Set(ids.map((id) => metricOf.get(id) as string))]]);
+          return store.readWindowSummaries(tier, ids, from, to);
+        },
+      };
+      const viaTotals = testVelocity(clock, { store: { ...observed, close: async () => {} }, instance: 'c:3' });
+      try {
+        await viaTotals.ready;
+        const plain = await viaTotals.history(range);
+        assert.deepEqual(read, [['1h', ['http.server.request.duration.route']]]);
+        read.length = 0;
+        const byClass = await viaTotals.history({ ...range, group_by: 'status_class' });
+        assert.deepEqual(read, [['1h', ['http.server.request.duration']]]);
+        const groups = byClass.groups ?? [];
+        const points = plain.points ?? [];
+        for (const [h, point] of points.entries()) {
+          const classTotal = groups.reduce((n, g) => n + (g.points?.[h].count ?? 0), 0);
+          assert.equal(point.count, classTotal, `hour ${h}`);
+          assert.equal(point.count_5xx, groups.find((g) => g.labels.status_class === '5xx')?.points?.[h].count ?? 0);
+        }
+        read.length = 0;
+        await viaTotals.history({ ...range, status_class: '5xx' });
+        assert.deepEqual(read, [['1h', ['http.server.request.duration']]]);
+      } finally {
+        await viaTotals.close();
+      }
+    });
+
     it('reads buckets the roll-up has not reached from the finer tier', async () => {
       const rand = mulberry32(9);
       const before = counts.all;

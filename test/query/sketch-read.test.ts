@@ -49,19 +49,19 @@ describe('reading only the sketches a history merges', () => {
     const sketchedStarts = (read: PointWindows) =>
       [...read.sketched.values()].flatMap((byStart) => [...byStart.values()]).filter((w) => w.sketch !== null).map((w) => w.start);
 
-    const read = await readForPoints(store, fine, ids, null, false);
+    const read = await readForPoints(store, fine, () => ids, null, false);
     assert.equal(read.rows.start.length, 11);
     assert.deepEqual(sketchedStarts(read), [minute(4), minute(4)]);
     assert.deepEqual(reads.map((r) => r.only?.starts ?? r.withSketch), [[minute(4), minute(4)]]);
 
     reads.length = 0;
-    const one = await readForPoints(store, { ...fine, end: minute(3) }, ids, null, false);
+    const one = await readForPoints(store, { ...fine, end: minute(3) }, () => ids, null, false);
     assert.equal(one.rows.start.length, 3);
     assert.equal(one.sketched.size, 0);
     assert.equal(reads.length, 0);
 
     reads.length = 0;
-    const all = await readForPoints(store, { ...fine, stepMs: 5 * MINUTE_MS }, ids, null, false);
+    const all = await readForPoints(store, { ...fine, stepMs: 5 * MINUTE_MS }, () => ids, null, false);
     assert.equal(sketchedStarts(all).length, 11);
     assert.deepEqual(reads.map((r) => r.withSketch), [true]);
   });

@@ -361,6 +361,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         'status class, in the order 1xx, 2xx, 3xx, 4xx, 5xx, timeout, aborted. NULL on every other window.';
     `,
   },
+  {
+    version: 9,
+    name: 'covering indexes for the summaries of the rolled tiers',
+    sql: `
+      -- A long-range history reads the summaries of every window of many series (the 30-day
+      -- dashboard: 72,000 hourly windows) and their sketches only where a point merges several.
+      -- An index-only scan of these reads the summary columns alone, without the heap rows and
+      -- their sketches (once vacuum has marked the pages all-visible, as it does for rolled
+      -- windows, written once). The 1m tier has none: it is written every flush.
+      CREATE INDEX velocity_windows_1h_summary ON velocity_windows_1h (series_id, t)
+        INCLUDE (count, min, max, p50, p95, p99, status_counts);
+      CREATE INDEX velocity_windows_1d_summary ON velocity_windows_1d (series_id, t)
+        INCLUDE (count, min, max, p50, p95, p99, status_counts);
+    `,
+  },
 ];
 
 /**

@@ -56,7 +56,8 @@ export interface WindowSql {
   /**
    * The same windows as `read`, as one row of nine JSON arrays, one per field of
    * `WindowSummaries` in its order (starts in epoch ms, latencies in whole microseconds,
-   * status counts as arrays or null):
+   * status counts as arrays or null; their column holds JSON arrays already, which
+   * concatenating takes a quarter of the time of `json_group_array(json(…))`):
    * (idsJson, from, to). SQLite writes integers into JSON far faster than the driver turns
    * floats into numbers one by one.
    */
@@ -91,7 +92,7 @@ export function windowSql(tier: Tier): WindowSql {
     readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
     readSummaries: `SELECT json_group_array(series_id), json_group_array(t * 1000), json_group_array(count),
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
-      json_group_array(json(status_counts))
+      '[' || coalesce(group_concat(coalesce(status_counts, 'null')), '') || ']'
       FROM ${table} WHERE ${where}`,
     readAt: `SELECT w.series_id, w.t, ${values}, sketch
       FROM (SELECT DISTINCT value ->> 0 AS series_id, value ->> 1 AS t FROM json_each(?)) AS k
