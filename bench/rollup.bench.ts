@@ -17,6 +17,7 @@ import { rollupSeries } from '../src/model/rollup.js';
 import { Sketch, exactQuantile } from '../src/model/sketch.js';
 import { distributionValues, type StoredWindow, type Window } from '../src/model/window.js';
 import { ROLLUP_GRACE_MS, runRollup, type RollupSettings } from '../src/pipeline/rollup.js';
+import { ROUTE_TOTALS_METRIC, routeTotals } from '../src/pipeline/route-totals.js';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -87,7 +88,8 @@ async function rollRounds(store: Store): Promise<StoreRun> {
     let started = performance.now();
     const [hours] = await runRollup(store, hour + HOUR_MS + ROLLUP_GRACE_MS, SETTINGS);
     const job = performance.now() - started;
-    if (hours.buckets !== 1 || hours.windows !== SERIES || hours.watermark !== hour + HOUR_MS) {
+    // Each series is a route of its own: its hour, and the route's totals.
+    if (hours.buckets !== 1 || hours.windows !== 2 * SERIES || hours.watermark !== hour + HOUR_MS) {
       throw new Error(`round ${h}: rolled ${hours.buckets} buckets into ${hours.windows} windows, watermark ${hours.watermark}`);
     }
     // The same work done apart: one read, the merges, one write (of the same rows again).
@@ -95,7 +97,8 @@ async function rollRounds(store: Store): Promise<StoreRun> {
     const read = await store.readWindows('1m', ids, hour, hour + HOUR_MS);
     const readMs = performance.now() - started;
     started = performance.now();
-    const rolled = mergeBySeries(read, routes.map((r) => r.ok), ids, hour);
+    const merged = mergeBySeries(read, routes.map((r) => r.ok), ids, hour);
+    const rolled = [...merged, ...routeTotals(merged, hour)];
     const mergeMs = performance.now() - started;
     started = performance.now();
     await store.writeWindows('1h', rolled);
@@ -188,9 +191,11 @@ async function speedSection(): Promise<BenchSection> {
         `${POOL_PER_SERIES} per series; mulberry32 seed ${SEED}. Each round rolls a fresh hour of the same day.`,
       `Timing: ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up round, wall time of \`runRollup(store, hourEnd + 2 min)\`: ` +
         'claiming the hour, listing the series, reading the hour\'s windows in chunks of 500 series, merging each series\' ' +
-        '60 sketches into one (and its p50/p95/p99), writing the 1,000 hourly windows, moving the watermark; and the 1d ' +
+        '60 sketches into one (and its p50/p95/p99), writing the 1,000 hourly windows with the route totals (each series ' +
+        'being a route of its own, 1,000 more windows: its one status class merged, with its request count per class), ' +
+        'moving the watermark; and the 1d ' +
         'tier\'s check that no day is complete yet.',
-      'The "apart" rows repeat the hour\'s read (one call for all 1,000 series), merge and write outside the job, after ' +
+      'The "apart" rows repeat the hour\'s read (one call for all 1,000 series), merge (route totals included) and write outside the job, after ' +
         'it, to show where its time goes; the write replaces the rows the job wrote.',
       ...notes,
     ],
@@ -237,7 +242,8 @@ async function accuracySection(): Promise<BenchSection> {
     const started = performance.now();
     const [hours, days] = await runRollup(store, DAY + ROLLUP_GRACE_MS, SETTINGS);
     const rollupMs = performance.now() - started;
-    const ids = (await store.listSeries()).map((s) => s.id);
+    // The route's own series (its route totals hold the same requests again).
+    const ids = (await store.listSeries()).filter((s) => s.metric !== ROUTE_TOTALS_METRIC).map((s) => s.id);
     const read = async (tier: '1h' | '1d') => store.readWindows(tier, ids, DAY - ACCURACY_DAYS * DAY_MS, DAY);
     const hourly = await read('1h');
     const daily = await read('1d');
