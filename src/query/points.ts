@@ -12,6 +12,7 @@ import { formatTime } from '../model/time.js';
 import { errorRatePct, ratePerSecond, round } from './derive.js';
 import { rowsByPoint } from './point-rows.js';
 import type { PointWindows } from './sketch-read.js';
+import { STATUS_COUNT_SLOTS } from '../store/store.js';
 
 /** Per-status-class request counts of a point, named `count_2xx` and so on. */
 export type StatusCounts = { [K in `count_${StatusClass}`]: number };
@@ -66,19 +67,16 @@ export class PointAccumulator {
   }
 
   /**
-   * Adds window `row` of the source, counted under status class `classIndex` (−1: none), or
-   * class by class when the window carries status counts (a route-totals window).
+   * Adds window `row` of the source, counted under status class `classIndex` (−1: none), and
+   * class by class by its status counts (those of a route-totals window; zeros for others).
    */
   add(row: number, classIndex: number): void {
     const { rows } = this.source;
     const count = rows.count[row];
-    const statusCounts = rows.statusCounts[row];
-    if (statusCounts != null) {
-      const classes = Math.min(statusCounts.length, this.classCounts.length);
-      for (let i = 0; i < classes; i++) this.classCounts[i] += statusCounts[i];
-    } else if (classIndex >= 0) {
-      this.classCounts[classIndex] += count;
-    }
+    if (classIndex >= 0) this.classCounts[classIndex] += count;
+    const { statusCounts } = rows;
+    const first = row * STATUS_COUNT_SLOTS;
+    for (let i = 0; i < this.classCounts.length; i++) this.classCounts[i] += statusCounts[first + i];
     this.count += count;
     const min = rows.minUs[row];
     const max = rows.maxUs[row];

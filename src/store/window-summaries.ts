@@ -5,10 +5,15 @@
  * @module
  */
 import type { StoredWindow } from '../model/window.js';
-import type { WindowKeys, WindowSummaries } from './store.js';
+import { STATUS_COUNT_SLOTS, type WindowKeys, type WindowSummaries } from './store.js';
 
 /** Mutable columns, filled row by row. */
 type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
+
+/** Appends `counts` (null: none) to flat status counts as one row of STATUS_COUNT_SLOTS slots. */
+export function pushStatusCounts(slots: number[], counts: readonly number[] | null): void {
+  for (let i = 0; i < STATUS_COUNT_SLOTS; i++) slots.push(counts === null ? 0 : (counts[i] ?? 0));
+}
 
 /** Summaries of no window. */
 export function emptySummaries(): WindowSummaries {
@@ -32,7 +37,7 @@ export function summariesOf(windows: Iterable<StoredWindow>): WindowSummaries {
     columns.p50Us.push(toMicros(w.p50));
     columns.p95Us.push(toMicros(w.p95));
     columns.p99Us.push(toMicros(w.p99));
-    columns.statusCounts.push(w.statusCounts);
+    pushStatusCounts(columns.statusCounts, w.statusCounts);
   }
   return columns;
 }

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../src/model/duration.js';
 import type { RollupTier } from '../../src/model/rollup.js';
 import { TIER_MS, type StoredWindow, type Tier, type Window } from '../../src/model/window.js';
-import type { DirtyBucket, PlatformAggregate, Store } from '../../src/store/store.js';
+import { STATUS_COUNT_SLOTS, type DirtyBucket, type PlatformAggregate, type Store } from '../../src/store/store.js';
 import { T0, makeWindow, minute, type WindowSpec } from '../support/windows.js';
 
 /** How to run the suite against one store. */
@@ -265,13 +265,19 @@ const cases: Record<string, Case> = {
       const keyed = await store.readWindows(tier, [t, a], at(0), at(2), { only: { seriesIds: [t], starts: [at(1)] } });
       assert.deepEqual(keyed.map((w) => w.statusCounts), [[big]]);
       const summaries = await store.readWindowSummaries(tier, [t, a], at(0), at(2));
-      const bySeriesStart = summaries.start.map((start, i) => [summaries.seriesId[i], start, summaries.statusCounts[i]]);
+      const slots = (i: number) => summaries.statusCounts.slice(i * STATUS_COUNT_SLOTS, (i + 1) * STATUS_COUNT_SLOTS);
+      assert.equal(summaries.statusCounts.length, summaries.start.length * STATUS_COUNT_SLOTS);
+      const bySeriesStart = summaries.start.map((start, i) => [summaries.seriesId[i], start, slots(i)]);
       bySeriesStart.sort((x, y) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number));
       assert.deepEqual(
         bySeriesStart.filter((row) => row[0] === t),
-        [[t, at(0), [0, 100, 3, 7, 1, 0, 2]], [t, at(1), [big]]],
+        [[t, at(0), [0, 100, 3, 7, 1, 0, 2, 0]], [t, at(1), [big, 0, 0, 0, 0, 0, 0, 0]]],
       );
-      assert.deepEqual(bySeriesStart.find((row) => row[0] === a)?.[2], null);
+      assert.deepEqual(bySeriesStart.find((row) => row[0] === a)?.[2], [0, 0, 0, 0, 0, 0, 0, 0]);
+      const full = [1, 2, 3, 4, 5, 6, 7, 8];
+      await store.writeWindows(tier, [{ ...windows[1], start: at(2), statusCounts: full }]);
+      const eight = await store.readWindowSummaries(tier, [t], at(2), at(3));
+      assert.deepEqual([eight.statusCounts, (await store.readWindows(tier, [t], at(2), at(3)))[0].statusCounts], [full, full]);
       // A rewrite replaces them (on PostgreSQL through the upsert, since COPY meets stored rows).
       await store.writeWindows(tier, [{ ...windows[0], statusCounts: [5] }, { ...windows[1], statusCounts: null }]);
       const again = await store.readWindows(tier, [t], at(0), at(2));
@@ -279,8 +285,8 @@ const cases: Record<string, Case> = {
     }
   },
 
-  'rejects status counts that are not an array of 1 to 16 integers ≥ 0': async (store) => {
-    for (const statusCounts of [[], [-1], [1.5], [Number.NaN], ['1'], new Array(17).fill(0), 'oops']) {
+  'rejects status counts that are not an array of 1 to STATUS_COUNT_SLOTS integers ≥ 0': async (store) => {
+    for (const statusCounts of [[], [-1], [1.5], [Number.NaN], ['1'], new Array(STATUS_COUNT_SLOTS + 1).fill(0), 'oops']) {
       const bad = makeWindow({ start: minute(0), statusCounts: statusCounts as number[] });
       await rejectsWith(store.writeWindows('1m', [bad]), 'INVALID_PARAMETER');
     }

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { VelocityError } from '../../src/errors.js';
 import { copyTo } from '../../src/store/postgres/postgres-copy-out.js';
-import { windowCopyText, windowsFromCopy } from '../../src/store/postgres/postgres-window-copy.js';
+import { summariesFromCopy, summaryCopyText, windowCopyText, windowsFromCopy } from '../../src/store/postgres/postgres-window-copy.js';
+import { STATUS_COUNT_SLOTS } from '../../src/store/store.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { skipUnlessSelected } from './conformance.js';
 
@@ -87,6 +88,30 @@ describe('reading windows through binary COPY', { skip }, () => {
       assert.throws(() => windowsFromCopy(narrow), /a field of 4 bytes where 8 were expected/);
       const nested = await copyTo(client, `COPY (SELECT 1::bigint, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, '{{1},{2}}'::bigint[], NULL::bytea) TO STDOUT (FORMAT binary)`);
       assert.throws(() => windowsFromCopy(nested), /not one bigint per element/);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('decodes summaries with their status counts flat, STATUS_COUNT_SLOTS per row, zeros where none', async () => {
+    const client = await pool.connect();
+    try {
+      const summaries = summariesFromCopy(await copyTo(client, summaryCopyText('w', [7, 8, 9007199254740991], -Infinity, Infinity)));
+      const rows = summaries.start.map((start, i) => [
+        summaries.seriesId[i],
+        start,
+        summaries.statusCounts.slice(i * STATUS_COUNT_SLOTS, (i + 1) * STATUS_COUNT_SLOTS),
+      ]);
+      rows.sort((x, y) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number));
+      const pad = (values: number[]) => [...values, ...Array(STATUS_COUNT_SLOTS - values.length).fill(0)];
+      assert.deepEqual(rows, [
+        [7, -1, pad([9007199254740991])],
+        [8, Date.UTC(2026, 10, 20, 10), pad([])],
+        [9007199254740991, Date.UTC(2026, 10, 20, 10), pad([])],
+        [7, Date.UTC(2026, 10, 20, 10, 1), pad([0, 2, 0, 0, 1])],
+      ]);
+      const tooMany = await copyTo(client, `COPY (SELECT 1::bigint, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, '{1,2,3,4,5,6,7,8,9}'::bigint[]) TO STDOUT (FORMAT binary)`);
+      assert.throws(() => summariesFromCopy(tooMany), /an array of 9 elements where at most 8 were expected/);
     } finally {
       client.release();
     }
