@@ -12,7 +12,7 @@ import { formatTime } from '../model/time.js';
 import { errorRatePct, ratePerSecond, round } from './derive.js';
 import { rowsByPoint } from './point-rows.js';
 import type { PointWindows } from './sketch-read.js';
-import { STATUS_COUNT_SLOTS } from '../store/store.js';
+import { STATUS_COUNTS_LENGTH } from '../store/store.js';
 
 /** Per-status-class request counts of a point, named `count_2xx` and so on. */
 export type StatusCounts = { [K in `count_${StatusClass}`]: number };
@@ -75,7 +75,7 @@ export class PointAccumulator {
     const count = rows.count[row];
     if (classIndex >= 0) this.classCounts[classIndex] += count;
     const { statusCounts } = rows;
-    const first = row * STATUS_COUNT_SLOTS;
+    const first = row * STATUS_COUNTS_LENGTH;
     for (let i = 0; i < this.classCounts.length; i++) this.classCounts[i] += statusCounts[first + i];
     this.count += count;
     const min = rows.minUs[row];

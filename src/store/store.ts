@@ -54,15 +54,17 @@ export interface WindowSummaries {
   readonly p99Us: readonly (number | null)[];
   /**
    * The status counts (`WindowValues.statusCounts`) of every row, flat: row i's at
-   * [i × STATUS_COUNT_SLOTS, (i + 1) × STATUS_COUNT_SLOTS), zeros after its last and all zeros
-   * for a window without. One array rather than one per window: a long-range read holds tens
-   * of thousands of rows.
+   * [i × STATUS_COUNTS_LENGTH, (i + 1) × STATUS_COUNTS_LENGTH), all zeros for a window without.
+   * One array rather than one per window: a long-range read holds tens of thousands of rows.
    */
   readonly statusCounts: readonly number[];
 }
 
-/** The most status counts a window carries, and the slots each row has in `WindowSummaries.statusCounts`. */
-export const STATUS_COUNT_SLOTS = 8;
+/**
+ * How many status counts a window that has them carries: one per status class, in the order
+ * of `STATUS_CLASSES` (`collect/http.ts`).
+ */
+export const STATUS_COUNTS_LENGTH = 7;
 
 /** One window's sum, as `readSums` returns it: [series id, start (epoch ms), sum]. */
 export type WindowSum = readonly [seriesId: number, start: number, sum: number];

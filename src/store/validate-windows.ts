@@ -8,7 +8,7 @@ import { VelocityError, invalidParameter } from '../errors.js';
 import { seriesKey } from '../model/labels.js';
 import { ROLLUP_TIERS, type RollupTier } from '../model/rollup.js';
 import { TIER_MS, type SeriesDescriptor, type Tier, type Window } from '../model/window.js';
-import { STATUS_COUNT_SLOTS } from './store.js';
+import { STATUS_COUNTS_LENGTH } from './store.js';
 
 const kinds: ReadonlySet<string> = new Set(['distribution', 'counter', 'gauge']);
 
@@ -61,7 +61,7 @@ export function assertBatchSize(batchSize: number, param = 'batchSize'): void {
  * window of the batch can be stored in `tier`: `start` an integer multiple of the tier's width
  * (UTC-aligned epoch ms); `count` a finite number ≥ 0; `sum`, `min`, `max` finite; `last`,
  * `p50`, `p95`, `p99` null or finite; `sketch` null or a Uint8Array; `statusCounts` absent,
- * null or an array of 1 to STATUS_COUNT_SLOTS safe integers ≥ 0; and a series whose `kind`
+ * null or an array of exactly STATUS_COUNTS_LENGTH safe integers ≥ 0; and a series whose `kind`
  * is known and whose `key` is `seriesKey(metric, labels)`. Stores call it before writing
  * anything, so a batch that fails it is rejected whole.
  */
@@ -104,14 +104,9 @@ export function validateWindows(tier: Tier, windows: readonly Window[]): void {
 }
 
 function assertStatusCounts(i: number, counts: unknown): void {
-  const fine =
-    Array.isArray(counts) &&
-    counts.length >= 1 &&
-    counts.length <= STATUS_COUNT_SLOTS &&
-    counts.every((n) => Number.isSafeInteger(n) && n >= 0);
+  const fine = Array.isArray(counts) && counts.length === STATUS_COUNTS_LENGTH && counts.every((n) => Number.isSafeInteger(n) && n >= 0);
   if (!fine) {
-    const problem = `must be null or an array of 1 to ${STATUS_COUNT_SLOTS} integers ≥ 0`;
-    throw invalidParameter(`windows[${i}].statusCounts`, problem);
+    throw invalidParameter(`windows[${i}].statusCounts`, `must be null or an array of ${STATUS_COUNTS_LENGTH} integers ≥ 0`);
   }
 }
 

@@ -5,14 +5,14 @@
  * @module
  */
 import type { StoredWindow } from '../model/window.js';
-import { STATUS_COUNT_SLOTS, type WindowKeys, type WindowSummaries } from './store.js';
+import { STATUS_COUNTS_LENGTH, type WindowKeys, type WindowSummaries } from './store.js';
 
 /** Mutable columns, filled row by row. */
 type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
 
-/** Appends `counts` (null: none) to flat status counts as one row of STATUS_COUNT_SLOTS slots. */
-export function pushStatusCounts(slots: number[], counts: readonly number[] | null): void {
-  for (let i = 0; i < STATUS_COUNT_SLOTS; i++) slots.push(counts === null ? 0 : (counts[i] ?? 0));
+/** Appends `counts` (null: none, as zeros) to flat status counts. */
+export function pushStatusCounts(flat: number[], counts: readonly number[] | null): void {
+  for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(counts === null ? 0 : counts[i]);
 }
 
 /** Summaries of no window. */

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { VelocityError } from '../../src/errors.js';
 import { copyTo } from '../../src/store/postgres/postgres-copy-out.js';
 import { summariesFromCopy, summaryCopyText, windowCopyText, windowsFromCopy } from '../../src/store/postgres/postgres-window-copy.js';
-import { STATUS_COUNT_SLOTS } from '../../src/store/store.js';
+import { STATUS_COUNTS_LENGTH } from '../../src/store/store.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { skipUnlessSelected } from './conformance.js';
 
@@ -20,10 +20,10 @@ describe('reading windows through binary COPY', { skip }, () => {
       CREATE TABLE w (series_id bigint, t timestamptz, count bigint, sum float8, min float8, max float8,
                       last float8, p50 float8, p95 float8, p99 float8, status_counts bigint[], sketch bytea);
       INSERT INTO w VALUES
-        (7, '2026-11-20T10:01:00Z', 3, 6.5, 0.25, 4, NULL, 1.5, 3.75, 4, '{0,2,0,0,1}', '\\x0106'),
+        (7, '2026-11-20T10:01:00Z', 3, 6.5, 0.25, 4, NULL, 1.5, 3.75, 4, '{0,2,0,0,1,0,0}', '\\x0106'),
         (9007199254740991, '2026-11-20T10:00:00Z', 0, 0, 0, 0, 12.5, NULL, NULL, NULL, NULL, NULL),
-        (7, '1969-12-31T23:59:59.999Z', 1, 2, 2, 2, NULL, 2, 2, 2, '{9007199254740991}', ''),
-        (8, '2026-11-20T10:00:00Z', 5, 1, 1, 1, NULL, 1, 1, 1, '{}', NULL)`);
+        (7, '1969-12-31T23:59:59.999Z', 1, 2, 2, 2, NULL, 2, 2, 2, '{9007199254740991,0,0,0,0,0,3}', ''),
+        (8, '2026-11-20T10:00:00Z', 5, 1, 1, 1, NULL, 1, 1, 1, NULL, NULL)`);
   });
   after(async () => {
     await pool?.end();
@@ -44,7 +44,7 @@ describe('reading windows through binary COPY', { skip }, () => {
     assert.deepEqual(
       windows.map((w) => ({ ...w, sketch: w.sketch === null ? null : [...w.sketch] })),
       [
-        { seriesId: 7, start: -1, count: 1, sum: 2, min: 2, max: 2, last: null, p50: 2, p95: 2, p99: 2, statusCounts: [9007199254740991], sketch: [] },
+        { seriesId: 7, start: -1, count: 1, sum: 2, min: 2, max: 2, last: null, p50: 2, p95: 2, p99: 2, statusCounts: [9007199254740991, 0, 0, 0, 0, 0, 3], sketch: [] },
         {
           seriesId: 9007199254740991,
           start: Date.UTC(2026, 10, 20, 10),
@@ -59,14 +59,14 @@ describe('reading windows through binary COPY', { skip }, () => {
           statusCounts: null,
           sketch: null,
         },
-        { seriesId: 7, start: Date.UTC(2026, 10, 20, 10, 1), count: 3, sum: 6.5, min: 0.25, max: 4, last: null, p50: 1.5, p95: 3.75, p99: 4, statusCounts: [0, 2, 0, 0, 1], sketch: [1, 6] },
+        { seriesId: 7, start: Date.UTC(2026, 10, 20, 10, 1), count: 3, sum: 6.5, min: 0.25, max: 4, last: null, p50: 1.5, p95: 3.75, p99: 4, statusCounts: [0, 2, 0, 0, 1, 0, 0], sketch: [1, 6] },
       ],
     );
   });
 
   it('keeps to the range, start included, end excluded', async () => {
     const at = Date.UTC(2026, 10, 20, 10);
-    assert.deepEqual((await read([7, 8], at, at + 60_000)).map((w) => [w.seriesId, w.statusCounts]), [[8, []]]);
+    assert.deepEqual((await read([7, 8], at, at + 60_000)).map((w) => [w.seriesId, w.statusCounts]), [[8, null]]);
     assert.deepEqual(await read([], -Infinity, Infinity), []);
   });
 
@@ -93,25 +93,30 @@ describe('reading windows through binary COPY', { skip }, () => {
     }
   });
 
-  it('decodes summaries with their status counts flat, STATUS_COUNT_SLOTS per row, zeros where none', async () => {
+  it('decodes summaries with their status counts flat, STATUS_COUNTS_LENGTH per row, zeros where none, and refuses other arrays', async () => {
     const client = await pool.connect();
     try {
       const summaries = summariesFromCopy(await copyTo(client, summaryCopyText('w', [7, 8, 9007199254740991], -Infinity, Infinity)));
       const rows = summaries.start.map((start, i) => [
         summaries.seriesId[i],
         start,
-        summaries.statusCounts.slice(i * STATUS_COUNT_SLOTS, (i + 1) * STATUS_COUNT_SLOTS),
+        summaries.statusCounts.slice(i * STATUS_COUNTS_LENGTH, (i + 1) * STATUS_COUNTS_LENGTH),
       ]);
       rows.sort((x, y) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number));
-      const pad = (values: number[]) => [...values, ...Array(STATUS_COUNT_SLOTS - values.length).fill(0)];
+      const none = [0, 0, 0, 0, 0, 0, 0];
       assert.deepEqual(rows, [
-        [7, -1, pad([9007199254740991])],
-        [8, Date.UTC(2026, 10, 20, 10), pad([])],
-        [9007199254740991, Date.UTC(2026, 10, 20, 10), pad([])],
-        [7, Date.UTC(2026, 10, 20, 10, 1), pad([0, 2, 0, 0, 1])],
+        [7, -1, [9007199254740991, 0, 0, 0, 0, 0, 3]],
+        [8, Date.UTC(2026, 10, 20, 10), none],
+        [9007199254740991, Date.UTC(2026, 10, 20, 10), none],
+        [7, Date.UTC(2026, 10, 20, 10, 1), [0, 2, 0, 0, 1, 0, 0]],
       ]);
-      const tooMany = await copyTo(client, `COPY (SELECT 1::bigint, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, '{1,2,3,4,5,6,7,8,9}'::bigint[]) TO STDOUT (FORMAT binary)`);
-      assert.throws(() => summariesFromCopy(tooMany), /an array of 9 elements where at most 8 were expected/);
+      const summary = (counts: string) =>
+        `COPY (SELECT 1::bigint, now(), 1::bigint, 1::float8, 1::float8, 1::float8, 1::float8, 1::float8, '${counts}'::bigint[]) TO STDOUT (FORMAT binary)`;
+      assert.throws(() => summariesFromCopy(Buffer.alloc(0)), /no binary COPY header/);
+      for (const [counts, problem] of [['{1,2,3,4,5,6,7,8}', /8 elements where 7/], ['{}', /not one bigint/], ['{{1},{2}}', /not one bigint/]] as const) {
+        const data = await copyTo(client, summary(counts));
+        assert.throws(() => summariesFromCopy(data), problem);
+      }
     } finally {
       client.release();
     }

@@ -11,7 +11,7 @@ const batch: SeriesRows[] = [
   {
     id: 7,
     windows: [
-      makeWindow({ start: minute(0), sketch: new Uint8Array(0), statusCounts: [0, Number.MAX_SAFE_INTEGER, 3] }),
+      makeWindow({ start: minute(0), sketch: new Uint8Array(0), statusCounts: [0, Number.MAX_SAFE_INTEGER, 3, 0, 0, 0, 1] }),
       makeWindow({ start: minute(1), count: Number.MAX_SAFE_INTEGER, sum: -1.5e308, min: 5e-324, sketch: new Uint8Array(300).fill(9) }),
     ],
   },
@@ -65,7 +65,7 @@ describe('postgres window rows', () => {
   });
 
   it('gives the upsert the same rows as its twelve array parameters, status counts as array literals', () => {
-    const literals = { type: 'text' as const, values: [Buffer.from(`{0,${Number.MAX_SAFE_INTEGER},3}`), null, null, null] };
+    const literals = { type: 'text' as const, values: [Buffer.from(`{0,${Number.MAX_SAFE_INTEGER},3,0,0,0,1}`), null, null, null] };
     assert.deepEqual(
       windowArrays(batch),
       columnsOf(batch).map((column) => binaryArray(column.type === 'int8[]' ? literals : column)),

@@ -12,7 +12,7 @@
 import { invalidParameter } from '../../errors.js';
 import type { StoredWindow } from '../../model/window.js';
 import type { WindowKeys, WindowSummaries } from '../store.js';
-import { STATUS_COUNT_SLOTS } from '../store.js';
+import { STATUS_COUNTS_LENGTH } from '../store.js';
 import { emptySummaries, toMicros } from '../window-summaries.js';
 
 /** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, bigint[], bytea. */
@@ -125,7 +125,7 @@ export function summariesFromCopy(data: Buffer): WindowSummaries {
     summaries.p50Us.push(toMicros(rows.float8OrNull()));
     summaries.p95Us.push(toMicros(rows.float8OrNull()));
     summaries.p99Us.push(toMicros(rows.float8OrNull()));
-    rows.int8ArrayInto(summaries.statusCounts, STATUS_COUNT_SLOTS);
+    rows.int8ArrayInto(summaries.statusCounts, STATUS_COUNTS_LENGTH);
   }
   return summaries;
 }
@@ -202,30 +202,26 @@ class BinaryCopyRows {
   }
 
   /**
-   * Appends the next field, a one-dimensional `bigint[]` of at most `slots` elements, to
-   * `target` as `slots` values, zeros after its last; a NULL as `slots` zeros.
+   * Appends the next field, a one-dimensional `bigint[]` of `length` elements, to `target`;
+   * a NULL as `length` zeros.
    */
-  int8ArrayInto(target: number[], slots: number): void {
-    const length = this.#view.getInt32(this.#at);
-    let values = 0;
-    if (length !== -1) {
-      const end = this.#at + 4 + length;
-      if (length < 12 || end > this.#data.length) throw malformed('an array field past the end of the data');
-      const dimensions = this.#view.getInt32(this.#at + 4);
-      if (dimensions === 1) {
-        if (this.#view.getInt32(this.#at + 8) !== 0) throw malformed('an array that is not one bigint per element');
-        values = this.#view.getInt32(this.#at + 16);
-        if (values > slots) throw malformed(`an array of ${values} elements where at most ${slots} were expected`);
-        this.#at += 24;
-        for (let i = 0; i < values; i++) target.push(this.int8());
-      } else if (dimensions !== 0) {
-        throw malformed('an array that is not one bigint per element');
-      }
-      this.#at = end;
-    } else {
-      this.#at += 4;
+  int8ArrayInto(target: number[], length: number): void {
+    const bytes = this.#view.getInt32(this.#at);
+    this.#at += 4;
+    if (bytes === -1) {
+      for (let i = 0; i < length; i++) target.push(0);
+      return;
     }
-    for (let i = values; i < slots; i++) target.push(0);
+    const end = this.#at + bytes;
+    if (end > this.#data.length) throw malformed('an array field past the end of the data');
+    if (bytes < 20 || this.#view.getInt32(this.#at) !== 1 || this.#view.getInt32(this.#at + 4) !== 0) {
+      throw malformed('an array that is not one bigint per element');
+    }
+    const elements = this.#view.getInt32(this.#at + 12);
+    if (elements !== length) throw malformed(`an array of ${elements} elements where ${length} were expected`);
+    this.#at += 20;
+    for (let i = 0; i < length; i++) target.push(this.int8());
+    if (this.#at !== end) throw malformed('an array field of the wrong length');
   }
 
   /** The next field, a bytea (a view of the data, not a copy) or NULL. */

@@ -5,17 +5,14 @@
  * @module
  */
 import type { Tier } from '../../model/window.js';
-import { STATUS_COUNT_SLOTS } from '../store.js';
+import { STATUS_COUNTS_LENGTH } from '../store.js';
 import { assertTier } from '../validate-windows.js';
 
 /**
- * A window's status counts as STATUS_COUNT_SLOTS comma-separated integers, zeros after its
- * last (the column holds a JSON array of at most that many) and all zeros without: its part
- * of the flat `WindowSummaries.statusCounts`.
+ * A window's status counts as STATUS_COUNTS_LENGTH comma-separated integers (its JSON array
+ * without the brackets), all zeros without: its part of the flat `WindowSummaries.statusCounts`.
  */
-const STATUS_COUNT_TEXT = `CASE WHEN status_counts IS NULL THEN '${Array(STATUS_COUNT_SLOTS).fill(0).join(',')}'
-  ELSE substr(status_counts, 2, length(status_counts) - 2)
-    || substr('${',0'.repeat(STATUS_COUNT_SLOTS)}', 1, 2 * (${STATUS_COUNT_SLOTS} - json_array_length(status_counts))) END`;
+const STATUS_COUNTS_TEXT = `coalesce(substr(status_counts, 2, length(status_counts) - 2), '${Array(STATUS_COUNTS_LENGTH).fill(0).join(',')}')`;
 
 const windowTables: Readonly<Record<Tier, string>> = {
   '1m': 'windows_1m',
@@ -101,7 +98,7 @@ export function windowSql(tier: Tier): WindowSql {
     readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
     readSummaries: `SELECT json_group_array(series_id), json_group_array(t * 1000), json_group_array(count),
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
-      '[' || coalesce(group_concat(${STATUS_COUNT_TEXT}), '') || ']'
+      '[' || coalesce(group_concat(${STATUS_COUNTS_TEXT}), '') || ']'
       FROM ${table} WHERE ${where}`,
     readAt: `SELECT w.series_id, w.t, ${values}, sketch
       FROM (SELECT DISTINCT value ->> 0 AS series_id, value ->> 1 AS t FROM json_each(?)) AS k
