@@ -2,11 +2,11 @@
  * A hello-world server for the HTTP overhead benchmark, run as a child process:
  * `node bench/hello-server.js <node|express|fastify|hono> <with|without|empty> [no-timers]`
  * (the benchmark runs it transpiled, see transpile.ts). It answers `GET /hello/:id` with a short
- * text body, recorded by Velocity (memory store) when `with`; `empty` adds instead the
- * framework's cheapest middleware that does nothing (node:http: a listener that calls the next;
- * Express: `app.use((req, res, next) => next())`; Fastify: an `onRequest` hook that calls
- * `done()`; Hono: `app.use((c, next) => next())`), to show what the framework itself charges for
- * one middleware. `no-timers` turns Velocity's minute and flush timers off, so that counted
+ * text body, recorded by Velocity (memory store) when `with` (Hono: through `withVelocityHono`,
+ * as the README recommends); `empty` adds instead the framework's cheapest middleware that does
+ * nothing (node:http: a listener that calls the next; Express: `app.use((req, res, next) =>
+ * next())`; Fastify: an `onRequest` hook that calls `done()`; Hono: `app.use((c, next) =>
+ * next())`), to show what the framework itself charges for one middleware. `no-timers` turns Velocity's minute and flush timers off, so that counted
  * instructions are those of requests only. It prints `listening <port>` once it accepts
  * connections, then answers each line it reads on stdin with `cpu <µs>`: the user + system CPU
  * time the process has used so far.
@@ -64,12 +64,12 @@ async function start(): Promise<void> {
     case 'hono': {
       const { serve } = await import('@hono/node-server');
       const { Hono } = await import('hono');
-      const { velocityMiddleware: honoMiddleware } = await import('../src/adapters/hono.js');
+      const { withVelocityHono } = await import('../src/adapters/hono.js');
       const app = new Hono();
-      if (velocity) app.use(honoMiddleware(velocity));
       if (empty) app.use((_c, next) => next());
       app.get('/hello/:id', (c) => c.text('hello'));
-      serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port));
+      const fetch = velocity ? withVelocityHono(velocity, app) : app.fetch;
+      serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port));
       return;
     }
     default:

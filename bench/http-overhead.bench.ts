@@ -151,7 +151,7 @@ async function throughputSection(script: string): Promise<BenchSection> {
       'Server CPU µs/request is the server process\'s own CPU time (user + system, process.cpuUsage, read over stdin before and after each measurement) ' +
         'per request served; "core busy" is that CPU time over the wall time: near 100 % the server is the bottleneck and its throughput falls by what a request costs it more. ' +
         'Both still move with the machine: other work on the same cores, and a server that gets less CPU batches more requests per event-loop turn and spends less per request.',
-      'Each framework answers GET /hello/:id with "hello"; "with" adds its Velocity adapter over a memory store (recording, sealing and the live ring; no database writes; host collection off, its cost is measured below).',
+      'Each framework answers GET /hello/:id with "hello"; "with" adds its Velocity adapter (Hono: `withVelocityHono`, which adds no middleware) over a memory store (recording, sealing and the live ring; no database writes; host collection off, its cost is measured below).',
       'Next.js is not measured here: its handlers run inside Next\'s own server, whose per-request work dwarfs a hello world; see test/adapters/next.test.ts for what the wrapper does.',
     ],
   };

@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Velocity } from '../velocity.js';
 import { UNMATCHED_ROUTE } from '../collect/http.js';
-import { trackResponse } from './track-response.js';
+import { responseTracker } from './track-response.js';
 
 export { UNMATCHED_ROUTE };
 
@@ -35,9 +35,9 @@ function expressRoute(req: ExpressRequest): string {
 export function velocityMiddleware(
   velocity: Velocity,
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const http = velocity.http;
+  const track = responseTracker(velocity.http, expressRoute);
   return (req, res, next) => {
-    trackResponse(http, req as ExpressRequest, res, expressRoute);
+    track(req, res);
     next();
   };
 }

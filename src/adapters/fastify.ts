@@ -1,9 +1,9 @@
 /**
  * Velocity for Fastify 5: a plugin that records every request under its route template
  * (`request.routeOptions.url`, prefixes of registered plugins included), timed from its
- * `onRequest` hook until the response closes. Requests no route matched are recorded as `unmatched`, one
- * series per method; requests whose client went away before the response are `aborted`, and
- * those the server's `connectionTimeout` cut off are `timeout`.
+ * `onRequest` hook until the response finishes or closes. Requests no route matched are
+ * recorded as `unmatched`, one series per method; requests whose client went away before the
+ * response are `aborted`, and those the server's `connectionTimeout` cut off are `timeout`.
  * @example
  * import Fastify from 'fastify';
  * import { createVelocity } from 'velocity-metrics';
@@ -17,10 +17,10 @@
  * });
  * @module
  */
-import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { ABORTED_CLASS, TIMEOUT_CLASS, UNMATCHED_ROUTE } from '../collect/http.js';
 import type { Velocity } from '../velocity.js';
+import { trackResponseEnd, type ResponseEndHandler } from './response-end.js';
 
 export { UNMATCHED_ROUTE };
 
@@ -30,31 +30,49 @@ export interface VelocityPluginOptions {
   velocity: Velocity;
 }
 
-function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+/** Where a route's own `onRequest` hook leaves its template, for the hook that times the request. */
+const ROUTE = Symbol('velocity-metrics.route');
+
+type MarkedRequest = FastifyRequest & { [ROUTE]?: string };
+
+/**
+ * The route template of a request: left by its route's hook, or read from `routeOptions` when
+ * that hook did not run (a request answered before it, a route added before the plugin).
+ * `request.routeOptions` builds a new object of a dozen fields on every read, which would be
+ * most of what Velocity costs a request.
+ */
+function routeOf(request: MarkedRequest): string {
+  return request[ROUTE] ?? request.routeOptions.url ?? UNMATCHED_ROUTE;
 }
 
 function register(fastify: FastifyInstance, options: VelocityPluginOptions, done: (error?: Error) => void): void {
   const http = options.velocity.http;
   // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
   const timedOut = new WeakSet<FastifyRequest>();
+  // Each route added after the plugin gets a first route-level hook that knows its template.
+  fastify.addHook('onRoute', (routeOptions) => {
+    const route = routeOptions.url;
+    const markRoute = (request: MarkedRequest, _reply: unknown, next: () => void): void => {
+      request[ROUTE] = route;
+      next();
+    };
+    const own = routeOptions.onRequest;
+    routeOptions.onRequest = own === undefined ? [markRoute] : [markRoute, ...(Array.isArray(own) ? own : [own])];
+  });
+  // The raw response's end sees every outcome, a client that leaves after its body was read
+  // included (neither onResponse nor onRequestAbort does). The start mark is our own:
+  // `reply.elapsedTime` is 0 unless Fastify times the request itself (when it has a logger,
+  // an onResponse hook or a handler timeout).
+  const onEnd: ResponseEndHandler<MarkedRequest> = (request, raw, finished, durationMs) => {
+    if (finished) {
+      http.record(request.method, routeOf(request), raw.statusCode, durationMs);
+    } else {
+      const classIndex = timedOut.has(request) ? TIMEOUT_CLASS : ABORTED_CLASS;
+      http.recordClass(request.method, routeOf(request), classIndex, durationMs);
+    }
+  };
   fastify.addHook('onRequest', (request, reply, next) => {
-    // Our own start mark: `reply.elapsedTime` is 0 unless Fastify times the request itself
-    // (when it has a logger, an onResponse hook or a handler timeout).
-    const startedAt = performance.now();
-    const raw = reply.raw;
-    // The raw response's close sees every outcome, a client that leaves after its body was
-    // read included (neither onResponse nor onRequestAbort does); one listener per request
-    // is also cheaper than a second hook. A closure, as in track-response.ts.
-    raw.on('close', () => {
-      const durationMs = performance.now() - startedAt;
-      if (raw.writableFinished) {
-        http.record(request.method, routeOf(request), raw.statusCode, durationMs);
-      } else {
-        const classIndex = timedOut.has(request) ? TIMEOUT_CLASS : ABORTED_CLASS;
-        http.recordClass(request.method, routeOf(request), classIndex, durationMs);
-      }
-    });
+    trackResponseEnd(request, reply.raw, onEnd);
     next();
   });
   fastify.addHook('onTimeout', (request, _reply, next) => {

@@ -15,7 +15,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { UNMATCHED_ROUTE } from '../collect/http.js';
 import { RouteTemplateCache } from '../collect/route-template.js';
 import type { Velocity } from '../velocity.js';
-import { trackResponse } from './track-response.js';
+import { responseTracker } from './track-response.js';
 
 /** Options of `withVelocity`. */
 export interface NodeAdapterOptions {
@@ -32,9 +32,9 @@ export function withVelocity(
   const templates = new RouteTemplateCache();
   const routeOf =
     options.route ?? ((req: IncomingMessage, statusCode: number) => (statusCode === 404 ? UNMATCHED_ROUTE : templates.get(req.url ?? '/')));
-  const http = velocity.http;
+  const track = responseTracker(velocity.http, routeOf);
   return (req, res) => {
-    trackResponse(http, req, res, routeOf);
+    track(req, res);
     listener(req, res);
   };
 }

@@ -20,7 +20,7 @@ async function abandon(url: string, init: RequestInit, afterMs: number): Promise
 }
 
 describe('Fastify adapter', () => {
-  it('records route templates (prefixes included), 404s, errors, aborts and timeouts, stored in SQLite', async () => {
+  it('records route templates (prefixes, HEAD, routes with hooks, early answers included), 404s, errors, aborts and timeouts, stored in SQLite', async () => {
     const tmp = tempDir();
     const path = join(tmp.dir, 'v.db');
     const velocity = createVelocity({ database: path, timers: false, handleSignals: false });
@@ -31,6 +31,17 @@ describe('Fastify adapter', () => {
       velocity.nodeMiddleware(request.raw, reply.raw);
     });
     app.get('/api/jobs/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+    // A global hook that answers before the routes' own hooks run.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.headers['x-deny'] === undefined) done();
+      else void reply.code(401).send('denied');
+    });
+    // A route with an onRequest hook of its own, which still runs.
+    const ownHook = (_request: unknown, reply: { header: (name: string, value: string) => void }, done: () => void) => {
+      reply.header('x-own-hook', 'ran');
+      done();
+    };
+    app.get('/own-hook/:id', { onRequest: ownHook }, async () => 'own');
     app.get('/slow', async () => {
       await pause(40);
       return 'slow';
@@ -53,6 +64,9 @@ describe('Fastify adapter', () => {
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     try {
       for (let i = 0; i < 3; i++) assert.equal((await fetch(`${url}/api/jobs/${i}`)).status, 200);
+      assert.equal((await fetch(`${url}/api/jobs/7`, { headers: { 'x-deny': '1' } })).status, 401);
+      assert.equal((await fetch(`${url}/api/jobs/7`, { method: 'HEAD' })).status, 200);
+      assert.equal((await fetch(`${url}/own-hook/1`)).headers.get('x-own-hook'), 'ran');
       assert.equal((await fetch(`${url}/users/ann/posts`)).status, 201);
       assert.equal((await fetch(`${url}/users/bob/posts`)).status, 201);
       assert.equal((await fetch(`${url}/no/such/${Math.random()}`)).status, 404);
@@ -64,10 +78,11 @@ describe('Fastify adapter', () => {
       // (a GET), once after (a POST whose body Fastify had parsed).
       await abandon(`${url}/hang`, {}, 40);
       await abandon(`${url}/upload`, { method: 'POST', body: 'x'.repeat(1000) }, 40);
-      // connectionTimeout (200 ms) cuts off a request the handler never answers.
-      await assert.rejects(fetch(`${url}/hang`));
       const live = (await (await fetch(`${url}/api/v1/live`)).json()) as { routes: Array<{ route: string }> };
       assert.ok(live.routes.some((r) => r.route === 'GET /api/jobs/:id'), 'Velocity API mounted in Fastify');
+      // connectionTimeout (200 ms) cuts off a request the handler never answers (last: it also
+      // closes the client's idle pooled connections, which a later request could pick).
+      await assert.rejects(fetch(`${url}/hang`));
       await pause(200); // the POST's handler finishes after its client left
     } finally {
       await app.close();
@@ -76,6 +91,9 @@ describe('Fastify adapter', () => {
     const counts = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(counts.get('GET /api/jobs/:id 2xx')?.count, 3);
+    assert.equal(counts.get('GET /api/jobs/:id 4xx')?.count, 1, 'answered before its route-level hooks');
+    assert.equal(counts.get('HEAD /api/jobs/:id 2xx')?.count, 1);
+    assert.equal(counts.get('GET /own-hook/:id 2xx')?.count, 1);
     assert.equal(counts.get('GET /users/:userId/posts 2xx')?.count, 2);
     assert.equal(counts.get('GET unmatched 4xx')?.count, 2);
     assert.equal(counts.get('DELETE unmatched 4xx')?.count, 1);
@@ -89,6 +107,6 @@ describe('Fastify adapter', () => {
     assert.ok((slow?.max ?? 0) >= 35, `slow request took ${slow?.max} ms`);
     const hang = counts.get('GET /hang timeout');
     assert.ok((hang?.max ?? 0) >= 190, `timed-out request took ${hang?.max} ms`);
-    assert.equal(counts.size, 10, [...counts.keys()].join(', '));
+    assert.equal(counts.size, 13, [...counts.keys()].join(', '));
   });
 });

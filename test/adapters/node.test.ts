@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withVelocity } from '../../src/adapters/node.js';
@@ -57,5 +58,64 @@ describe('node:http adapter', () => {
     assert.ok((slow?.max ?? 0) >= 25, `slow request took ${slow?.max} ms`);
     assert.equal(counts.get('GET unmatched 4xx')?.count, 3, 'every 404 is one series per method');
     assert.equal(counts.size, 5);
+  });
+
+  it('follows each connection: keep-alive requests one by one, pipelined ones, aborts after a finished request, two instances on one server', async () => {
+    const tmp = tempDir();
+    const path = join(tmp.dir, 'v.db');
+    const outer = createVelocity({ database: path, timers: false, handleSignals: false });
+    const inner = createVelocity({ database: 'memory', timers: false, handleSignals: false, collect: false });
+    const server = createServer(
+      withVelocity(
+        outer,
+        withVelocity(inner, (req, res) => {
+          if (req.url?.startsWith('/slow')) setTimeout(() => res.end('slow'), 40);
+          else if (!req.url?.startsWith('/hang')) res.end('ok');
+        }),
+      ),
+    );
+    const { url, close } = await listen(server);
+    const { port } = new URL(url);
+    /** Writes `requests` on one connection, waits for `responses` responses, then leaves it (or waits for its close). */
+    const converse = (requests: string, responses: number, leave: boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(requests));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString();
+          if (received.split('HTTP/1.1 ').length - 1 === responses) {
+            if (leave) setTimeout(() => socket.destroy(), 30);
+            else socket.end();
+          }
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+      });
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    try {
+      await converse(get('/a/1') + get('/a/2') + get('/a/3'), 3, false);
+      // The first is slow, so the second waits behind it: a pipelined response.
+      await converse(get('/slow') + get('/b/1'), 2, false);
+      await converse(get('/c/1') + get('/hang'), 1, true);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    } finally {
+      await close();
+    }
+    const innerCounts = inner
+      .live()
+      .routes.map((r) => `${r.route} ${r['1m'].count}`)
+      .sort();
+    await inner.close();
+    await outer.close();
+    assert.deepEqual(innerCounts, ['GET /a/:id 3', 'GET /b/:id 1', 'GET /c/:id 1', 'GET /hang 1', 'GET /slow 1']);
+    const counts = await storedRequestCountsIn(path);
+    tmp.remove();
+    assert.equal(counts.get('GET /a/:id 2xx')?.count, 3);
+    assert.equal(counts.get('GET /b/:id 2xx')?.count, 1, 'the pipelined request');
+    assert.equal(counts.get('GET /c/:id 2xx')?.count, 1, 'finished once, not counted again when its connection closed');
+    assert.equal(counts.get('GET /hang aborted')?.count, 1);
+    assert.ok((counts.get('GET /slow 2xx')?.max ?? 0) >= 35, `slow request took ${counts.get('GET /slow 2xx')?.max} ms`);
+    assert.ok((counts.get('GET /b/:id 2xx')?.max ?? 0) >= 35, 'the pipelined request is timed from its arrival, behind the slow one');
+    assert.equal(counts.size, 5, [...counts.keys()].join(', '));
   });
 });

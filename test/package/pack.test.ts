@@ -34,7 +34,7 @@ describe('the published package', () => {
           "import { withVelocity } from 'velocity-metrics/node';",
           // The framework adapters load without their framework installed.
           "import { velocityPlugin } from 'velocity-metrics/fastify';",
-          "import { velocityMiddleware as honoMiddleware, withVelocityFetch } from 'velocity-metrics/hono';",
+          "import { velocityMiddleware as honoMiddleware, withVelocityFetch, withVelocityHono } from 'velocity-metrics/hono';",
           "import { getVelocity, registerVelocity, withVelocityRoute } from 'velocity-metrics/next';",
           "const v = createVelocity({ database: 'memory', timers: false, handleSignals: false });",
           "v.recordRequest('GET', '/x', 200, 1);",
@@ -42,13 +42,13 @@ describe('the published package', () => {
           "await withVelocityRoute(v, '/jobs/[id]', () => new Response('ok', { status: 201 }))(new Request('http://localhost/jobs/1'), {});",
           "const routes = v.live().routes.map((r) => r.route).sort().join(',');",
           "await v.close();",
-          "const kinds = [velocityMiddleware, withVelocity, velocityPlugin, honoMiddleware, getVelocity, registerVelocity].map((f) => typeof f);",
+          "const kinds = [velocityMiddleware, withVelocity, velocityPlugin, honoMiddleware, withVelocityHono, getVelocity, registerVelocity].map((f) => typeof f);",
           "console.log(kinds.join(' '), routes);",
         ].join('\n'),
       );
       assert.equal(
         execFileSync(process.execPath, ['check.js'], { cwd: project, encoding: 'utf8' }).trim(),
-        'function function function function function function GET /items/:id,GET /jobs/[id],GET /x',
+        'function function function function function function function GET /items/:id,GET /jobs/[id],GET /x',
       );
       const files = readdirSync(join(installed, 'dist'));
       assert.ok(files.includes('index.d.ts'), 'type declarations are shipped');
