@@ -57,10 +57,18 @@ function dumpTotal(dir: string, pid: number, dump: number): number {
 }
 
 /**
- * Runs `node --single-threaded <script> <args…>` under callgrind, with counting off while it
- * starts and warms up, then counts the instructions of all its threads over each measured
- * window of requests. `--single-threaded` makes V8 compile and collect garbage on the main
- * thread, at points that depend on the requests only, not on how threads happen to be
+ * V8's seeds, fixed for every server counted: its hash seed decides where property names fall
+ * in its lookup caches, and its random seed what else it draws, so that with them left
+ * random two runs of one Express server differed by several per cent. Every variant gets the
+ * same seeds, so none is favoured.
+ */
+const V8_SEEDS = ['--random-seed=1', '--hash-seed=1'];
+
+/**
+ * Runs `node --single-threaded <V8 seeds> <script> <args…>` under callgrind, with counting off
+ * while it starts and warms up, then counts the instructions of all its threads over each
+ * measured window of requests. `--single-threaded` makes V8 compile and collect garbage on the
+ * main thread, at points that depend on the requests only, not on how threads happen to be
  * scheduled. The warm-up comes in several runs because V8, here, tiers code up between runs
  * of the load generator rather than during one long run (measured: ten runs of 1,000
  * requests reach the steady count, one run of 25,000 does not).
@@ -68,7 +76,7 @@ function dumpTotal(dir: string, pid: number, dump: number): number {
 export async function countInstructions(script: string, args: readonly string[], label: string, plan: CallgrindPlan): Promise<InstructionCount> {
   const dir = mkdtempSync(join(tmpdir(), 'velocity-callgrind-'));
   const valgrindArgs = ['-q', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.%p')}`];
-  const server = await startServer('valgrind', [...valgrindArgs, process.execPath, '--single-threaded', script, ...args], label);
+  const server = await startServer('valgrind', [...valgrindArgs, process.execPath, '--single-threaded', ...V8_SEEDS, script, ...args], label);
   try {
     const pid = String(server.child.pid);
     for (let i = 0; i < plan.warmupRuns; i++) await load(server.url, plan.warmupRequests, plan.connections);

@@ -200,7 +200,8 @@ async function instructionSection(script: string): Promise<BenchSection> {
     notes: [
       `Target: Velocity costs ≤ ${TARGET_PCT} % of throughput; a server that is the bottleneck loses the share of work per request that Velocity adds. Measured: ${verdicts.join('; ')}.`,
       'Instructions per request of the whole server process (all threads: the event loop, V8\'s compiler and garbage collector, libuv) counted by valgrind\'s callgrind, which counts the same whatever else runs on the machine. ' +
-        'Node runs with `--single-threaded` so that V8 compiles and collects garbage on the main thread at points set by the requests rather than by thread scheduling; the code it runs is the same.',
+        'Node runs with `--single-threaded` so that V8 compiles and collects garbage on the main thread at points set by the requests rather than by thread scheduling; the code it runs is the same. ' +
+        'V8\'s hash and random seeds are fixed (`--hash-seed=1 --random-seed=1`, the same for every variant): left random, where property names land in V8\'s lookup caches changed an Express server\'s count by several per cent from one start to the next.',
       `Each server (same hello-world apps as below, Velocity's minute and flush timers off) starts with counting off, takes ${grouped(warmupRuns * warmupRequests)} warm-up requests in ${warmupRuns} runs of the load generator, ` +
         `then ${windows} windows of ${grouped(windowRequests)} requests each are counted over ${connections} keep-alive connection (one request per event-loop turn); the figure is the median window. ` +
         `The spread of the windows (max − min, % of the median) comes mostly from garbage collections falling in one window and not another (Express promotes enough per request for a major collection every few thousand). ${CALLGRIND_PARALLEL} servers are counted at a time.`,
