@@ -237,7 +237,8 @@ export async function measureHistory(options: HistoryBenchOptions): Promise<Hist
           `${fixed(finePointsMedian, 2)} ms (${finePointsMedian <= TARGET_MEDIAN_MS ? 'met' : 'NOT MET'}); contract E's limit of ${CONTRACT_E_MS} ms: ` +
           `${finePointsMedian <= CONTRACT_E_MS ? 'met' : 'NOT MET'}. Where the default layout's time goes: serving the same ` +
           `${fixed(fine.bytes / 2 ** 20, 1)} MiB body from memory (the floor) takes ${fixed(floorMedian, 1)} ms, and ` +
-          `building it in process (\`velocity.history\` + \`JSON.stringify\`) ${fixed(serverMedian, 1)} ms.`,
+          `building it in process (\`velocity.history\` + \`JSON.stringify\`) ${fixed(serverMedian, 1)} ms. The API writes ` +
+          'the columns layout with `jsonBytes` (numbers digit by digit into UTF-8 bytes), the default one with JSON.stringify.',
         `What was measured: \`GET /api/v1/history?route=GET%20/route/${QUERY_ROUTE}&start=…&end=…&step=1m&limit=10000\`. ` +
           `${DAYS} days at 1 m are ${grouped(MINUTES)} points but limit is at most 10,000, so the fine query covers the ` +
           `${grouped(FINE_MINUTES)} most recent minutes (${fineParams.start} → ${fineParams.end}); it read ` +

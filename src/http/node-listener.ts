@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { unreadJsonText } from './json-response.js';
+import { unreadJsonBody } from './json-response.js';
 
 /** A Web-standard handler; null means "not mine". */
 export type WebHandler = (request: Request) => Promise<Response | null>;
@@ -36,8 +36,8 @@ async function writeResponse(response: Response, res: ServerResponse): Promise<v
     res.end();
     return;
   }
-  const text = unreadJsonText(response);
-  res.end(text ?? Buffer.from(await response.arrayBuffer()));
+  const json = unreadJsonBody(response);
+  res.end(json ?? Buffer.from(await response.arrayBuffer()));
 }
 
 /** Wraps `handler` as node:http middleware. */

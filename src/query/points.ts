@@ -35,6 +35,8 @@ export interface HistoryPoint extends StatusCounts {
 export type HistoryColumns = { [K in keyof HistoryPoint]: Array<K extends 'ts' ? number : HistoryPoint[K]> };
 
 const CLASS_FIELDS = STATUS_CLASSES.map((c) => `count_${c}` as const);
+/** The quantiles a point reports: p50, p95, p99. */
+const PERCENTILES = [0.5, 0.95, 0.99];
 
 /** Class counts, extremes and quantiles of one point, filled window by window. */
 export class PointAccumulator {
@@ -117,9 +119,10 @@ export class PointAccumulator {
       this.p95Ms = msOf(rows.p95Us[this.first]);
       this.p99Ms = msOf(rows.p99Us[this.first]);
     } else {
-      this.p50Ms = round(this.merged.quantile(0.5), 3);
-      this.p95Ms = round(this.merged.quantile(0.95), 3);
-      this.p99Ms = round(this.merged.quantile(0.99), 3);
+      const [p50, p95, p99] = this.merged.quantiles(PERCENTILES);
+      this.p50Ms = round(p50, 3);
+      this.p95Ms = round(p95, 3);
+      this.p99Ms = round(p99, 3);
     }
     this.minMs = this.minUs === Infinity ? null : this.minUs / 1000;
     this.maxMs = this.maxUs === -Infinity ? null : this.maxUs / 1000;

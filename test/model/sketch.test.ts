@@ -256,6 +256,22 @@ describe('Sketch.quantile', () => {
     });
   }
 
+  it('quantiles gives what quantile gives for each, in one call', () => {
+    for (const [i, { values }] of cases.entries()) {
+      const sketch = sketchOf(values(mulberry32(200 + i)));
+      assert.deepEqual(sketch.quantiles(ALL_QUANTILES), ALL_QUANTILES.map((q) => sketch.quantile(q)));
+      assert.deepEqual(sketch.quantiles([0.5, 0.5, 0.99]), [0.5, 0.5, 0.99].map((q) => sketch.quantile(q)));
+    }
+    assert.deepEqual(new Sketch().quantiles([0.5, 0.95]), [null, null]);
+    assert.deepEqual(sketchOf([7.3]).quantiles([]), []);
+    for (const qs of [[0.9, 0.5], [0.5, 1.5], [NaN]]) {
+      assert.throws(
+        () => sketchOf([1, 2]).quantiles(qs),
+        (error) => error instanceof VelocityError && error.code === 'INVALID_PARAMETER',
+      );
+    }
+  });
+
   it('is exact at the clamps: constant and single-value data give the value', () => {
     assert.equal(sketchOf(new Array<number>(100).fill(42.5)).quantile(0.95), 42.5);
     assert.equal(sketchOf([7.3]).quantile(0.5), 7.3);

@@ -172,7 +172,7 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     db.close();
   });
 
-  it('reads through the primary key, deletes and finds the first window through the index on t', async () => {
+  it('reads by range and by key through the primary key, deletes and finds the first window through the index on t', async () => {
     const db = new Database(':memory:');
     applySqliteMigrations(db);
     const sql = windowSql('1m');
@@ -183,6 +183,9 @@ describe('sqlite store', { skip: skipUnlessSelected('sqlite') }, () => {
     const byKeyRange = /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t>\? AND t<\?\)/;
     assert.match(plan(sql.read, '[1,2]', 0, 60), byKeyRange);
     assert.match(plan(sql.readWithoutSketch, '[1,2]', 0, 60), byKeyRange);
+    const readAtPlan = plan(sql.readAt, '[[1,60]]');
+    assert.match(readAtPlan, /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t=\?\)/);
+    assert.doesNotMatch(readAtPlan, /SCAN windows_1m|DISTINCT/);
     const deletePlan = plan(sql.deleteBatch, 60, 100);
     assert.match(deletePlan, /SEARCH windows_1m USING COVERING INDEX windows_1m_t \(t<\?\)/);
     assert.match(deletePlan, /SEARCH windows_1m USING PRIMARY KEY \(series_id=\? AND t=\?\)/);

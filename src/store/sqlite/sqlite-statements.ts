@@ -100,9 +100,9 @@ export function windowSql(tier: Tier): WindowSql {
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
       '[' || coalesce(group_concat(${STATUS_COUNTS_TEXT}), '') || ']'
       FROM ${table} WHERE ${where}`,
-    readAt: `SELECT w.series_id, w.t, ${values}, sketch
-      FROM (SELECT DISTINCT value ->> 0 AS series_id, value ->> 1 AS t FROM json_each(?)) AS k
-      JOIN ${table} AS w ON w.series_id = k.series_id AND w.t = k.t ORDER BY w.t, w.series_id`,
+    // A row-value IN probes the primary key once per distinct pair, with no join to de-duplicate.
+    readAt: `SELECT series_id, t, ${values}, sketch FROM ${table}
+      WHERE (series_id, t) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) ORDER BY t, series_id`,
     // A WITHOUT ROWID table has no rowid to pick a batch by, so the batch is picked by its key.
     deleteBatch: `
       DELETE FROM ${table} WHERE (series_id, t) IN (
