@@ -62,6 +62,8 @@ const COMMAND = 'npm run bench -- flush';
 
 const TABLE = '"public".velocity_windows_1m';
 const COLUMNS = 'series_id, t, count, sum, min, max, last, p50, p95, p99, sketch';
+/** The columns of the store's COPY (`windowColumns`): the same and the status counts, NULL here. */
+const COPY_COLUMNS = 'series_id, t, count, sum, min, max, last, p50, p95, p99, status_counts, sketch';
 
 /** One INSERT per window, as the earlier designs ran it, here prepared once and upserting as Velocity does. */
 const PER_ROW_SQL = `INSERT INTO ${TABLE} AS w (${COLUMNS})
@@ -231,7 +233,7 @@ export async function flushBench(): Promise<BenchSection> {
           const data = binaryCopyData(columnsOf(rowsOf(windows)));
           const begin = 'BEGIN; CREATE TEMP TABLE IF NOT EXISTS bench_floor (LIKE velocity_windows_1m) ON COMMIT DELETE ROWS';
           await inTransaction(pool, begin, async (client) => {
-            await copyFrom(client, `COPY bench_floor (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
+            await copyFrom(client, `COPY bench_floor (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`, data);
           });
         },
       },

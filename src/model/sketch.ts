@@ -44,6 +44,7 @@
  * @module
  */
 import { corruptSketch, invalidParameter } from '../errors.js';
+import { varintLength, writeVarint } from './varint.js';
 
 /** The fixed scale of every sketch. */
 export const SKETCH_SCALE = 6;
@@ -586,24 +587,6 @@ function unzigzag(value: number): number {
   return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }
 
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
-
-// Arithmetic rather than bit operations: counts may exceed 2^32 after long merges.
-function writeVarint(out: Uint8Array, at: number, value: number): number {
-  while (value >= 128) {
-    out[at++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[at++] = value;
-  return at;
-}
 
 /** A cursor over encoded bytes whose reads throw CORRUPT_SKETCH, never a RangeError. */
 class Reader {

@@ -510,6 +510,22 @@ describe('postgres', { skip }, () => {
       );
     });
 
+    it('keeps status counts as varints that velocity_status_counts() reads in SQL', async () => {
+      const store = await openStore('status_counts');
+      const labels = { service: 'api', method: 'GET', route: '/a' };
+      const counts = [0, 1_234_567, 0, 127, 128, Number.MAX_SAFE_INTEGER, 3];
+      await store.writeWindows('1h', [
+        makeWindow({ metric: 'http.server.request.duration.route', labels, start: Date.UTC(2026, 10, 20, 10), statusCounts: counts }),
+        makeWindow({ labels: { ...labels, status_class: '2xx' }, start: Date.UTC(2026, 10, 20, 10) }),
+      ]);
+      const { rows } = await sql.query<{ counts: string[] | null; bytes: number | null }>(
+        `SELECT status_counts.velocity_status_counts(status_counts) AS counts, length(status_counts) AS bytes
+         FROM status_counts.velocity_windows_1h ORDER BY series_id`,
+      );
+      assert.deepEqual(rows.map((r) => r.counts?.map(Number) ?? null), [counts, null]);
+      assert.equal(rows[0].bytes, 1 + 3 + 1 + 1 + 2 + 8 + 1, 'one varint per count, 7 bits a byte');
+    });
+
     it('binary parameters carry extreme values exactly: far dates, huge counts, tiny and signed doubles, nulls', async () => {
       const store = await openStore('binary');
       const first = Date.parse('0001-01-01T00:00:00Z');

@@ -20,16 +20,14 @@
  */
 
 /** Element type OIDs (`pg_type.oid`), fixed in every PostgreSQL version. */
-const OID = { int8: 20, float8: 701, timestamptz: 1184, bytea: 17, text: 25 } as const;
+const OID = { int8: 20, float8: 701, timestamptz: 1184, bytea: 17 } as const;
 
 /** A column of values of one type, one per row or element; null is SQL NULL. */
 export type BinaryColumn =
   | { readonly type: 'int8'; readonly values: ArrayLike<number> }
   | { readonly type: 'timestamptz'; readonly values: ArrayLike<number> }
   | { readonly type: 'float8'; readonly values: ArrayLike<number | null> }
-  | { readonly type: 'bytea'; readonly values: ArrayLike<Uint8Array | null> }
-  | { readonly type: 'text'; readonly values: ArrayLike<Uint8Array | null> }
-  | { readonly type: 'int8[]'; readonly values: ArrayLike<readonly number[] | null> };
+  | { readonly type: 'bytea'; readonly values: ArrayLike<Uint8Array | null> };
 
 const HEADER_BYTES = 20;
 const EMPTY_HEADER_BYTES = 12;
@@ -57,12 +55,6 @@ const SAFE_MICROS_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 export function valueBytes(value: number | Uint8Array | null): number {
   if (value === null) return NULL_BYTES;
   return typeof value === 'number' ? FIXED_BYTES : 4 + value.byteLength;
-}
-
-/** The bytes a `bigint[]` value (or NULL) takes as a field of a COPY row. */
-export function int8ArrayBytes(values: readonly number[] | null): number {
-  if (values === null) return NULL_BYTES;
-  return 4 + (values.length === 0 ? EMPTY_HEADER_BYTES : HEADER_BYTES) + values.length * FIXED_BYTES;
 }
 
 /**
@@ -155,23 +147,6 @@ export class BinaryWriter {
     this.#offset += 4 + value.byteLength;
   }
 
-  /** A `bigint[]` value (one dimension, no NULL elements) or NULL: its length, then the array. */
-  int8Array(values: readonly number[] | null): void {
-    if (values === null) {
-      this.int32(-1);
-      return;
-    }
-    this.int32(int8ArrayBytes(values) - 4);
-    this.int32(values.length === 0 ? 0 : 1);
-    this.int32(0);
-    this.int32(OID.int8);
-    if (values.length > 0) {
-      this.int32(values.length);
-      this.int32(1);
-    }
-    for (const value of values) this.int8(value);
-  }
-
   /** Value `i` of `column`, as its type. */
   value(column: BinaryColumn, i: number): void {
     switch (column.type) {
@@ -182,10 +157,7 @@ export class BinaryWriter {
       case 'float8':
         return this.float8(column.values[i]);
       case 'bytea':
-      case 'text':
         return this.bytea(column.values[i]);
-      case 'int8[]':
-        return this.int8Array(column.values[i]);
     }
   }
 
@@ -202,18 +174,13 @@ export class BinaryWriter {
 function columnBytes(column: BinaryColumn): number {
   const { values } = column;
   let bytes = 0;
-  if (column.type === 'int8[]') {
-    for (let i = 0; i < column.values.length; i++) bytes += int8ArrayBytes(column.values[i]);
-    return bytes;
-  }
-  for (let i = 0; i < values.length; i++) bytes += valueBytes(values[i] as number | Uint8Array | null);
+  for (let i = 0; i < values.length; i++) bytes += valueBytes(values[i]);
   return bytes;
 }
 
-/** `column` as an array parameter (`bigint[]`, `timestamptz[]`, `float8[]`, `bytea[]` or `text[]`). */
+/** `column` as an array parameter (`bigint[]`, `timestamptz[]`, `float8[]` or `bytea[]`). */
 export function binaryArray(column: BinaryColumn): Buffer {
   const { values, type } = column;
-  if (type === 'int8[]') throw new RangeError('an array of bigint[] is no array parameter: send text literals');
   const length = values.length;
   const writer = new BinaryWriter((length === 0 ? EMPTY_HEADER_BYTES : HEADER_BYTES) + columnBytes(column));
   writer.int32(length === 0 ? 0 : 1);

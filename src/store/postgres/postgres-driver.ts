@@ -87,17 +87,14 @@ export interface PgPoolLike {
 const parseNumber: PgValueParser = (value) => Number(value);
 const parseJson: PgValueParser = (value) => JSON.parse(value);
 const keepText: PgValueParser = (value) => value;
-/** A one-dimensional `bigint[]` without NULLs (`{1,2,3}`, `{}`) → numbers. */
-const parseInt8Array: PgValueParser = (value) => (value === '{}' ? [] : value.slice(1, -1).split(',').map(Number));
 
-// int8, int2, int4, float4, float8 → number; int8[] → numbers; json, jsonb → parsed. Every other type stays text.
+// int8, int2, int4, float4, float8 → number; json, jsonb → parsed. Every other type stays text.
 const parsersByOid = new Map<number, PgValueParser>([
   [20, parseNumber],
   [21, parseNumber],
   [23, parseNumber],
   [700, parseNumber],
   [701, parseNumber],
-  [1016, parseInt8Array],
   [114, parseJson],
   [3802, parseJson],
 ]);
@@ -106,8 +103,7 @@ const parsersByOid = new Map<number, PgValueParser>([
  * The result parsers of every query the store runs, passed per query (`types`) rather than
  * set on pg's global registry, so that a user's own pool keeps its parsing and the store is
  * not affected by whatever the user configured. Integers (bigint ids, counts, epoch
- * milliseconds) come back as numbers, `bigint[]` as arrays of numbers, JSON parsed, anything
- * else as PostgreSQL's text.
+ * milliseconds) come back as numbers, JSON parsed, anything else as PostgreSQL's text.
  */
 export const PG_TYPES: PgTypeParsers = {
   getTypeParser(oid: number): PgValueParser {

@@ -352,13 +352,41 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     name: 'status counts of route-totals windows',
     sql: `
       -- Requests per status class, set on the windows that merge a route's status classes
-      -- (the roll-up writes them); NULL on every other window.
-      ALTER TABLE velocity_windows_1m ADD COLUMN status_counts bigint[];
-      ALTER TABLE velocity_windows_1h ADD COLUMN status_counts bigint[];
-      ALTER TABLE velocity_windows_1d ADD COLUMN status_counts bigint[];
+      -- (the roll-up writes them); NULL on every other window. Seven unsigned LEB128 varints
+      -- (7 bits per byte, low group first, high bit set on all bytes but a value's last): a
+      -- tenth of the bytes of a bigint[], which long-range reads send by the ten thousand.
+      ALTER TABLE velocity_windows_1m ADD COLUMN status_counts bytea;
+      ALTER TABLE velocity_windows_1h ADD COLUMN status_counts bytea;
+      ALTER TABLE velocity_windows_1d ADD COLUMN status_counts bytea;
+
+      CREATE FUNCTION velocity_status_counts(bytes bytea) RETURNS bigint[]
+      LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+      DECLARE
+        counts bigint[] := '{}';
+        value bigint := 0;
+        scale bigint := 1;
+        b int;
+      BEGIN
+        FOR i IN 0 .. length(bytes) - 1 LOOP
+          b := get_byte(bytes, i);
+          value := value + (b & 127) * scale;
+          IF b < 128 THEN
+            counts := counts || value;
+            value := 0;
+            scale := 1;
+          ELSE
+            scale := scale * 128;
+          END IF;
+        END LOOP;
+        RETURN counts;
+      END $$;
+      COMMENT ON FUNCTION velocity_status_counts(bytea) IS
+        'The status counts of a window (column status_counts) as bigint[]: requests per status class, in the order '
+        '1xx, 2xx, 3xx, 4xx, 5xx, timeout, aborted.';
       COMMENT ON COLUMN velocity_windows_1h.status_counts IS
         'Of a window of http.server.request.duration.route (a route''s status classes merged): its requests per '
-        'status class, in the order 1xx, 2xx, 3xx, 4xx, 5xx, timeout, aborted. NULL on every other window.';
+        'status class, in the order 1xx, 2xx, 3xx, 4xx, 5xx, timeout, aborted, as seven varints; '
+        'velocity_status_counts(status_counts) gives them as bigint[]. NULL on every other window.';
     `,
   },
   {

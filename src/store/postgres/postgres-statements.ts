@@ -126,15 +126,15 @@ export interface WindowSql {
   /**
    * Inserts windows or replaces the stored ones with the same (series_id, t), in one
    * statement: parallel arrays of series ids, starts (timestamptz), count, sum, min, max, last,
-   * p50, p95, p99, status counts (text array literals such as `{0,5,1}`, or NULL), sketch,
-   * bound in binary format (see `postgres-binary.ts`). A (series_id, t)
+   * p50, p95, p99, status counts (`postgres-status-counts.ts`), sketch, bound in binary
+   * format (see `postgres-binary.ts`). A (series_id, t)
    * may appear once per statement.
    */
   readonly upsert: string;
   /**
    * Inserts windows, and fails with a unique violation (SQLSTATE 23505) if any (series_id, t)
    * is stored already: `COPY … FROM STDIN (FORMAT binary)` of rows of the same columns as
-   * `upsert`'s arrays, in that order, status counts as `bigint[]` (see `postgres-binary.ts`).
+   * `upsert`'s arrays, in that order (see `binaryCopyData` in `postgres-binary.ts`).
    */
   readonly copy: string;
   /**
@@ -172,11 +172,8 @@ export function windowSql(schema: string, tier: Tier): WindowSql {
     partition: partitionUnits[tier],
     upsert: `
       INSERT INTO ${table} AS w (${columns})
-      SELECT u.series_id, u.t, u.count, u.sum, u.min, u.max, u.last, u.p50, u.p95, u.p99,
-             u.status_counts::bigint[], u.sketch
-      FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
-                  $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::text[], $12::bytea[])
-        AS u (series_id, t, count, sum, min, max, last, p50, p95, p99, status_counts, sketch)
+      SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
+                           $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bytea[], $12::bytea[])
       ON CONFLICT (series_id, t) DO UPDATE SET
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         last = excluded.last, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,

@@ -44,6 +44,7 @@ import { postgresPlatformAggregates } from './postgres-platform-aggregates.js';
 import { int8Array, timestamptzArray } from './postgres-binary.js';
 import { copyFrom } from './postgres-copy.js';
 import { copyTo } from './postgres-copy-out.js';
+import { decodeStatusCounts } from './postgres-status-counts.js';
 import {
   summariesFromCopy,
   summaryCopyText,
@@ -160,7 +161,8 @@ interface WindowRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
-  status_counts: number[] | null;
+  /** Hex (`\\x…`), as PostgreSQL writes a bytea in text. */
+  status_counts: string | null;
   /** Hex, when read with the sketch. */
   sketch?: string | null;
 }
@@ -468,7 +470,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           p50: row.p50,
           p95: row.p95,
           p99: row.p99,
-          statusCounts: row.status_counts,
+          statusCounts: row.status_counts === null ? null : decodeStatusCounts(Buffer.from(row.status_counts.slice(2), 'hex')),
           sketch: null,
         }));
       }

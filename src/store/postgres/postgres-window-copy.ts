@@ -14,10 +14,11 @@ import type { StoredWindow } from '../../model/window.js';
 import type { WindowKeys, WindowSummaries } from '../store.js';
 import { STATUS_COUNTS_LENGTH } from '../store.js';
 import { emptySummaries, toMicros } from '../window-summaries.js';
+import { decodeStatusCounts, decodeStatusCountsInto } from './postgres-status-counts.js';
 
-/** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, bigint[], bytea. */
+/** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, two bytea. */
 const COLUMNS = ['series_id', 't', 'count', 'sum', 'min', 'max', 'last', 'p50', 'p95', 'p99', 'status_counts', 'sketch'];
-/** The columns of a summary, in order: bigint, timestamptz, bigint, five float8, bigint[]. */
+/** The columns of a summary, in order: bigint, timestamptz, bigint, five float8, bytea. */
 const SUMMARY_COLUMNS = ['series_id', 't', 'count', 'min', 'max', 'p50', 'p95', 'p99', 'status_counts'];
 /** `PGCOPY\n\377\r\n\0`, then a 32-bit flags field and the length of a header extension. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -105,7 +106,7 @@ export function windowsFromCopy(data: Buffer): StoredWindow[] {
       p50: rows.float8OrNull(),
       p95: rows.float8OrNull(),
       p99: rows.float8OrNull(),
-      statusCounts: rows.int8ArrayOrNull(),
+      statusCounts: statusCountsOf(rows.bytesOrNull()),
       sketch: rows.bytesOrNull(),
     });
   }
@@ -125,9 +126,18 @@ export function summariesFromCopy(data: Buffer): WindowSummaries {
     summaries.p50Us.push(toMicros(rows.float8OrNull()));
     summaries.p95Us.push(toMicros(rows.float8OrNull()));
     summaries.p99Us.push(toMicros(rows.float8OrNull()));
-    rows.int8ArrayInto(summaries.statusCounts, STATUS_COUNTS_LENGTH);
+    rows.statusCountsInto(summaries.statusCounts);
   }
   return summaries;
+}
+
+/** Status counts as stored, decoded; throws a malformed-output error for bytes that are none. */
+function statusCountsOf(bytes: Uint8Array | null): number[] | null {
+  try {
+    return decodeStatusCounts(bytes);
+  } catch (error) {
+    throw malformed((error as Error).message);
+  }
 }
 
 /** A cursor over the rows of a binary COPY output: one row at a time, one field at a time. */
@@ -180,48 +190,25 @@ class BinaryCopyRows {
     return at === -1 ? null : this.#view.getFloat64(at);
   }
 
-  /** The next field, a one-dimensional `bigint[]` without NULL elements, or NULL. */
-  int8ArrayOrNull(): number[] | null {
+  /**
+   * Appends the next field, status counts as stored (`postgres-status-counts.ts`), to
+   * `target` as STATUS_COUNTS_LENGTH numbers; a NULL as that many zeros.
+   */
+  statusCountsInto(target: number[]): void {
     const length = this.#view.getInt32(this.#at);
     this.#at += 4;
-    if (length === -1) return null;
-    const end = this.#at + length;
-    if (length < 12 || end > this.#data.length) throw malformed('an array field past the end of the data');
-    const dimensions = this.#view.getInt32(this.#at);
-    if (dimensions === 0) {
-      this.#at = end;
-      return [];
-    }
-    if (dimensions !== 1 || this.#view.getInt32(this.#at + 4) !== 0) throw malformed('an array that is not one bigint per element');
-    const size = this.#view.getInt32(this.#at + 12);
-    this.#at += 20;
-    const values = new Array<number>(size);
-    for (let i = 0; i < size; i++) values[i] = this.int8();
-    if (this.#at !== end) throw malformed('an array field of the wrong length');
-    return values;
-  }
-
-  /**
-   * Appends the next field, a one-dimensional `bigint[]` of `length` elements, to `target`;
-   * a NULL as `length` zeros.
-   */
-  int8ArrayInto(target: number[], length: number): void {
-    const bytes = this.#view.getInt32(this.#at);
-    this.#at += 4;
-    if (bytes === -1) {
-      for (let i = 0; i < length; i++) target.push(0);
+    if (length === -1) {
+      for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) target.push(0);
       return;
     }
-    const end = this.#at + bytes;
-    if (end > this.#data.length) throw malformed('an array field past the end of the data');
-    if (bytes < 20 || this.#view.getInt32(this.#at) !== 1 || this.#view.getInt32(this.#at + 4) !== 0) {
-      throw malformed('an array that is not one bigint per element');
+    const end = this.#at + length;
+    if (length < 0 || end > this.#data.length) throw malformed('a field past the end of the data');
+    try {
+      decodeStatusCountsInto(this.#data, this.#at, end, target);
+    } catch (error) {
+      throw malformed((error as Error).message);
     }
-    const elements = this.#view.getInt32(this.#at + 12);
-    if (elements !== length) throw malformed(`an array of ${elements} elements where ${length} were expected`);
-    this.#at += 20;
-    for (let i = 0; i < length; i++) target.push(this.int8());
-    if (this.#at !== end) throw malformed('an array field of the wrong length');
+    this.#at = end;
   }
 
   /** The next field, a bytea (a view of the data, not a copy) or NULL. */

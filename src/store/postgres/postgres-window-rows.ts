@@ -11,7 +11,6 @@ import type { Window } from '../../model/window.js';
 import {
   binaryArray,
   BinaryWriter,
-  int8ArrayBytes,
   COPY_HEADER_BYTES,
   COPY_ROW_BYTES,
   COPY_TRAILER_BYTES,
@@ -19,6 +18,7 @@ import {
   type BinaryColumn,
 } from './postgres-binary.js';
 import { COPY_CHUNK_BYTES } from './postgres-copy.js';
+import { encodeStatusCounts } from './postgres-status-counts.js';
 
 /** The windows of one series of a batch, by start, each start once, and the series' id. */
 export interface SeriesRows {
@@ -31,28 +31,33 @@ const FIELDS = 12;
 /** The bytes of a row besides its nullable fields: its field count and series_id, t, count, sum, min, max. */
 const FIXED_ROW_BYTES = COPY_ROW_BYTES + 6 * valueBytes(0);
 
-/** The rows of `batch` in order: each window, and the id of its series at the same index. */
-function rowsOf(batch: readonly SeriesRows[]): { ids: number[]; windows: Window[] } {
+/**
+ * The rows of `batch` in order: each window, the id of its series and its status counts
+ * encoded (null for none: every window but route totals) at the same index.
+ */
+function rowsOf(batch: readonly SeriesRows[]): { ids: number[]; windows: Window[]; statusCounts: Array<Uint8Array | null> } {
   const ids: number[] = [];
   const windows: Window[] = [];
+  const statusCounts: Array<Uint8Array | null> = [];
   for (const entry of batch) {
     for (const w of entry.windows) {
       ids.push(entry.id);
       windows.push(w);
+      statusCounts.push(encodeStatusCounts(w.statusCounts));
     }
   }
-  return { ids, windows };
+  return { ids, windows, statusCounts };
 }
 
-/** The bytes of the row of window `w`. */
-function rowBytes(w: Window): number {
+/** The bytes of the row of window `w` with encoded status counts `statusCounts`. */
+function rowBytes(w: Window, statusCounts: Uint8Array | null): number {
   return (
     FIXED_ROW_BYTES +
     valueBytes(w.last) +
     valueBytes(w.p50) +
     valueBytes(w.p95) +
     valueBytes(w.p99) +
-    int8ArrayBytes(w.statusCounts ?? null) +
+    valueBytes(statusCounts) +
     valueBytes(w.sketch)
   );
 }
@@ -64,13 +69,13 @@ function rowBytes(w: Window): number {
  * has been taken.
  */
 export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffer> {
-  const { ids, windows } = rowsOf(batch);
+  const { ids, windows, statusCounts } = rowsOf(batch);
   let first = 0;
   do {
     let bytes = first === 0 ? COPY_HEADER_BYTES : 0;
     let end = first;
     for (; end < windows.length; end++) {
-      const next = rowBytes(windows[end]);
+      const next = rowBytes(windows[end], statusCounts[end]);
       // Room kept for the trailer, which the last chunk carries.
       if (end > first && bytes + next + COPY_TRAILER_BYTES > COPY_CHUNK_BYTES) break;
       bytes += next;
@@ -91,7 +96,7 @@ export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffe
       writer.float8(w.p50);
       writer.float8(w.p95);
       writer.float8(w.p99);
-      writer.int8Array(w.statusCounts ?? null);
+      writer.bytea(statusCounts[i]);
       writer.bytea(w.sketch);
     }
     if (last) writer.copyTrailer();
@@ -100,9 +105,9 @@ export function* windowCopyChunks(batch: readonly SeriesRows[]): Generator<Buffe
   } while (first < windows.length);
 }
 
-/** The rows of `batch`, in the same order, as the twelve columns of the window table (the COPY's). */
+/** The rows of `batch`, in the same order, as the twelve columns of the window table. */
 export function windowColumns(batch: readonly SeriesRows[]): BinaryColumn[] {
-  const { ids, windows } = rowsOf(batch);
+  const { ids, windows, statusCounts } = rowsOf(batch);
   const float8 = (value: (w: Window) => number | null): BinaryColumn => ({ type: 'float8', values: windows.map(value) });
   return [
     { type: 'int8', values: ids },
@@ -115,23 +120,12 @@ export function windowColumns(batch: readonly SeriesRows[]): BinaryColumn[] {
     float8((w) => w.p50),
     float8((w) => w.p95),
     float8((w) => w.p99),
-    { type: 'int8[]', values: windows.map((w) => w.statusCounts ?? null) },
+    { type: 'bytea', values: statusCounts },
     { type: 'bytea', values: windows.map((w) => w.sketch) },
   ];
 }
 
-/**
- * The rows of `batch`, in the same order, as the twelve binary array parameters of the
- * upsert: status counts as text literals (`{0,5,1}`), since an array parameter cannot hold
- * arrays of differing lengths.
- */
+/** The rows of `batch`, in the same order, as the twelve binary array parameters of the upsert. */
 export function windowArrays(batch: readonly SeriesRows[]): Buffer[] {
-  return windowColumns(batch).map((column) =>
-    binaryArray(column.type === 'int8[]' ? { type: 'text', values: Array.from(column.values, arrayLiteral) } : column),
-  );
-}
-
-/** `counts` as the text of a `bigint[]` literal, or null. */
-function arrayLiteral(counts: readonly number[] | null): Uint8Array | null {
-  return counts === null ? null : Buffer.from(`{${counts.join(',')}}`);
+  return windowColumns(batch).map(binaryArray);
 }
