@@ -71,10 +71,7 @@ class JsonWriter {
   }
 
   private array(items: readonly unknown[]): void {
-    if (isNumeric(items)) {
-      this.numbers(items);
-      return;
-    }
+    if (this.numbers(items)) return;
     this.byte(0x5b);
     for (let i = 0; i < items.length; i++) {
       if (i > 0) this.byte(0x2c);
@@ -83,8 +80,11 @@ class JsonWriter {
     this.byte(0x5d);
   }
 
-  /** An array of numbers and nulls, room made once: the hot loop of a history's columns. */
-  private numbers(items: ReadonlyArray<number | null>): void {
+  /**
+   * Writes `items` if it holds numbers and nulls only, room made once: the hot loop of a
+   * history's columns. False, nothing written, for an array holding anything else.
+   */
+  private numbers(items: readonly unknown[]): boolean {
     this.reserve(2 + items.length * (MAX_NUMBER_BYTES + 1));
     const buf = this.buf;
     let n = this.n;
@@ -92,7 +92,8 @@ class JsonWriter {
     for (let i = 0; i < items.length; i++) {
       if (i > 0) buf[n++] = 0x2c;
       const item = items[i];
-      if (item === null) {
+      if (typeof item !== 'number') {
+        if (item !== null) return false;
         buf[n++] = 0x6e;
         buf[n++] = 0x75;
         buf[n++] = 0x6c;
@@ -109,6 +110,7 @@ class JsonWriter {
     }
     buf[n++] = 0x5d;
     this.n = n;
+    return true;
   }
 
   private object(object: Record<string, unknown>): void {
@@ -167,7 +169,8 @@ class JsonWriter {
     if (this.n + count <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.n + count) size *= 2;
-    const grown = new Uint8Array(size);
+    // Not zero-filled: every byte up to `n` is written before it is read.
+    const grown = Buffer.allocUnsafe(size);
     grown.set(this.buf.subarray(0, this.n));
     this.buf = grown;
   }
@@ -216,15 +219,6 @@ function writeNumber(buf: Uint8Array, n: number, x: number): number {
     n += THOUSANDTHS[entry + 3];
   }
   return n;
-}
-
-/** Whether every item is a number or null. */
-function isNumeric(items: readonly unknown[]): items is ReadonlyArray<number | null> {
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    if (typeof item !== 'number' && item !== null) return false;
-  }
-  return true;
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {
