@@ -15,7 +15,7 @@ import type { Velocity } from '../velocity.js';
 import { ADMIN_METRICS_PATH, adminMetricsResponse } from './admin-metrics.js';
 import { hasBearerToken } from './auth.js';
 import { INGEST_PATH, createIngestHandler } from './ingest.js';
-import { jsonResponse as json, numericJsonResponse } from './json-response.js';
+import { historyResponse, jsonResponse as json } from './json-response.js';
 import type { WebHandler } from './node-listener.js';
 
 /** The HTTP API: answers its own paths, null for any other. */
@@ -79,9 +79,7 @@ export function createApiHandler(velocity: Velocity): ApiHandler {
         const params = url.searchParams;
         if (parseHistoryMetric(params) === 'system') return json(await velocity.systemHistory(params));
         params.delete('metric');
-        const result = await velocity.history(params);
-        // Columns are long arrays of numbers; one object per point is faster through JSON.stringify.
-        return result.format === 'columns' ? numericJsonResponse(result) : json(result);
+        return historyResponse(await velocity.history(params));
       },
     ],
     ['/metrics/history', async (_req, url) => json(await velocity.networkHistory(url.searchParams), 200, { 'cache-control': 'no-store' })],
