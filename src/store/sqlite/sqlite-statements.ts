@@ -62,8 +62,9 @@ export interface WindowSql {
   readonly readSums: string;
   /**
    * The same windows as `read`, as one row of nine JSON arrays, one per field of
-   * `WindowSummaries` in its order (starts in epoch ms, latencies in whole microseconds,
-   * status counts flat, built by concatenating text):
+   * `WindowSummaries` in its order (starts in epoch seconds, which the store turns into ms:
+   * small integers parse faster; latencies in whole microseconds; status counts flat, built
+   * by concatenating text):
    * (idsJson, from, to). SQLite writes integers into JSON far faster than the driver turns
    * floats into numbers one by one.
    */
@@ -96,7 +97,7 @@ export function windowSql(tier: Tier): WindowSql {
     read: `SELECT series_id, t, ${values}, sketch FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readWithoutSketch: `SELECT series_id, t, ${values} FROM ${table} WHERE ${where} ORDER BY t, series_id`,
     readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
-    readSummaries: `SELECT json_group_array(series_id), json_group_array(t * 1000), json_group_array(count),
+    readSummaries: `SELECT json_group_array(series_id), json_group_array(t), json_group_array(count),
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
       '[' || coalesce(group_concat(${STATUS_COUNTS_TEXT}), '') || ']'
       FROM ${table} WHERE ${where}`,

@@ -387,6 +387,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
       const [seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us, statusCounts] = row.map(
         (json) => JSON.parse(json) as never,
       );
+      const starts = start as number[];
+      for (let i = 0; i < starts.length; i++) starts[i] *= 1000;
       return { seriesId, start, count, minUs, maxUs, p50Us, p95Us, p99Us, statusCounts };
     },
 
