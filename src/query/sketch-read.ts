@@ -69,24 +69,29 @@ export function windowsToMerge(
   const pointCount = Math.ceil((query.end - query.start) / query.stepMs);
   const { offsets, order } = rowsByPoint(rows.start, null, query.start, query.stepMs, pointCount);
   const keys: { seriesIds: number[]; starts: number[] } = { seriesIds: [], starts: [] };
-  const perGroup = new Map<number, number>();
+  // Each row's group (0 without groups), then, point by point, the windows of each group.
+  const groupOfRow = new Int32Array(rows.seriesId.length);
+  let groups = 1;
+  if (groupOf !== null) {
+    for (let row = 0; row < groupOfRow.length; row++) {
+      const group = groupOf.get(rows.seriesId[row]) ?? 0;
+      groupOfRow[row] = group;
+      if (group >= groups) groups = group + 1;
+    }
+  }
+  const perGroup = new Int32Array(groups);
   for (let p = 0; p < pointCount; p++) {
     const from = offsets[p];
     const to = offsets[p + 1];
     if (to - from < 2) continue;
-    perGroup.clear();
-    if (groupOf !== null) {
-      for (let k = from; k < to; k++) {
-        const group = groupOf.get(rows.seriesId[order[k]]) ?? 0;
-        perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
-      }
-    }
+    for (let k = from; k < to; k++) perGroup[groupOfRow[order[k]]]++;
     for (let k = from; k < to; k++) {
       const row = order[k];
-      if (groupOf !== null && (perGroup.get(groupOf.get(rows.seriesId[row]) ?? 0) ?? 0) < 2) continue;
+      if (perGroup[groupOfRow[row]] < 2) continue;
       keys.seriesIds.push(rows.seriesId[row]);
       keys.starts.push(rows.start[row]);
     }
+    for (let k = from; k < to; k++) perGroup[groupOfRow[order[k]]] = 0;
   }
   return keys;
 }
