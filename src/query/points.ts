@@ -77,8 +77,10 @@ export class PointAccumulator {
     const count = rows.count[row];
     if (classIndex >= 0) this.classCounts[classIndex] += count;
     const { statusCounts } = rows;
-    const first = row * STATUS_COUNTS_LENGTH;
-    for (let i = 0; i < this.classCounts.length; i++) this.classCounts[i] += statusCounts[first + i];
+    if (statusCounts.length > 0) {
+      const first = row * STATUS_COUNTS_LENGTH;
+      for (let i = 0; i < this.classCounts.length; i++) this.classCounts[i] += statusCounts[first + i];
+    }
     this.count += count;
     const min = rows.minUs[row];
     const max = rows.maxUs[row];

@@ -54,8 +54,9 @@ export interface WindowSummaries {
   readonly p99Us: readonly (number | null)[];
   /**
    * The status counts (`WindowValues.statusCounts`) of every row, flat: row i's at
-   * [i × STATUS_COUNTS_LENGTH, (i + 1) × STATUS_COUNTS_LENGTH), all zeros for a window without.
-   * One array rather than one per window: a long-range read holds tens of thousands of rows.
+   * [i × STATUS_COUNTS_LENGTH, (i + 1) × STATUS_COUNTS_LENGTH), all zeros for a window without;
+   * empty when no window read has any (a read of recorded series). One array rather than one
+   * per window: a long-range read holds tens of thousands of rows.
    */
   readonly statusCounts: readonly number[];
 }

@@ -10,9 +10,17 @@ import { STATUS_COUNTS_LENGTH, type WindowKeys, type WindowSummaries } from './s
 /** Mutable columns, filled row by row. */
 type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
 
-/** Appends `counts` (null: none, as zeros) to flat status counts. */
-export function pushStatusCounts(flat: number[], counts: readonly number[] | null): void {
-  for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(counts === null ? 0 : counts[i]);
+/**
+ * Appends row `row`'s status counts (null: none) to flat status counts that stay empty until
+ * a row has some: the first such row fills in zeros for the rows before it.
+ */
+export function pushStatusCounts(flat: number[], row: number, counts: readonly number[] | null): void {
+  if (counts === null) {
+    if (flat.length > 0) for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(0);
+    return;
+  }
+  if (flat.length === 0) for (let i = 0; i < row * STATUS_COUNTS_LENGTH; i++) flat.push(0);
+  for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(counts[i]);
 }
 
 /** Summaries of no window. */
@@ -37,7 +45,7 @@ export function summariesOf(windows: Iterable<StoredWindow>): WindowSummaries {
     columns.p50Us.push(toMicros(w.p50));
     columns.p95Us.push(toMicros(w.p95));
     columns.p99Us.push(toMicros(w.p99));
-    pushStatusCounts(columns.statusCounts, w.statusCounts);
+    pushStatusCounts(columns.statusCounts, columns.start.length - 1, w.statusCounts);
   }
   return columns;
 }
@@ -47,7 +55,12 @@ export function concatSummaries(parts: readonly WindowSummaries[]): WindowSummar
   if (parts.length === 1) return parts[0];
   const columns = emptySummaries() as SummaryColumns;
   for (const key of Object.keys(columns) as Array<keyof SummaryColumns>) {
-    (columns[key] as unknown[]) = parts.flatMap((part) => part[key] as readonly unknown[]);
+    if (key !== 'statusCounts') (columns[key] as unknown[]) = parts.flatMap((part) => part[key] as readonly unknown[]);
+  }
+  if (parts.some((part) => part.statusCounts.length > 0)) {
+    columns.statusCounts = parts.flatMap((part) =>
+      part.statusCounts.length > 0 ? part.statusCounts : new Array<number>(part.start.length * STATUS_COUNTS_LENGTH).fill(0),
+    );
   }
   return columns;
 }

@@ -13,7 +13,7 @@ import { invalidParameter } from '../../errors.js';
 import type { StoredWindow } from '../../model/window.js';
 import type { WindowKeys, WindowSummaries } from '../store.js';
 import { STATUS_COUNTS_LENGTH } from '../store.js';
-import { emptySummaries, toMicros } from '../window-summaries.js';
+import { emptySummaries, pushStatusCounts, toMicros } from '../window-summaries.js';
 import { decodeStatusCounts, decodeStatusCountsInto } from './postgres-status-counts.js';
 
 /** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, two bytea. */
@@ -126,7 +126,7 @@ export function summariesFromCopy(data: Buffer): WindowSummaries {
     summaries.p50Us.push(toMicros(rows.float8OrNull()));
     summaries.p95Us.push(toMicros(rows.float8OrNull()));
     summaries.p99Us.push(toMicros(rows.float8OrNull()));
-    rows.statusCountsInto(summaries.statusCounts);
+    rows.statusCountsInto(summaries.statusCounts, summaries.start.length - 1);
   }
   return summaries;
 }
@@ -191,18 +191,20 @@ class BinaryCopyRows {
   }
 
   /**
-   * Appends the next field, status counts as stored (`postgres-status-counts.ts`), to
-   * `target` as STATUS_COUNTS_LENGTH numbers; a NULL as that many zeros.
+   * Appends the next field, status counts as stored (`postgres-status-counts.ts`), of row
+   * `row` to flat status counts as `pushStatusCounts` does: nothing while no row has any.
    */
-  statusCountsInto(target: number[]): void {
+  statusCountsInto(target: number[], row: number): void {
     const length = this.#view.getInt32(this.#at);
     this.#at += 4;
     if (length === -1) {
-      for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) target.push(0);
+      pushStatusCounts(target, row, null);
       return;
     }
     const end = this.#at + length;
     if (length < 0 || end > this.#data.length) throw malformed('a field past the end of the data');
+    // The first row with counts: zeros for the rows before it.
+    if (target.length === 0) for (let i = 0; i < row * STATUS_COUNTS_LENGTH; i++) target.push(0);
     try {
       decodeStatusCountsInto(this.#data, this.#at, end, target);
     } catch (error) {

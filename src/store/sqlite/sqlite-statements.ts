@@ -64,7 +64,7 @@ export interface WindowSql {
    * The same windows as `read`, as one row of nine JSON arrays, one per field of
    * `WindowSummaries` in its order (starts in epoch seconds, which the store turns into ms:
    * small integers parse faster; latencies in whole microseconds; status counts flat, built
-   * by concatenating text):
+   * by concatenating text, or empty when no window has any):
    * (idsJson, from, to). SQLite writes integers into JSON far faster than the driver turns
    * floats into numbers one by one.
    */
@@ -99,7 +99,7 @@ export function windowSql(tier: Tier): WindowSql {
     readSums: `SELECT series_id, t * 1000, sum FROM ${table} WHERE ${where}`,
     readSummaries: `SELECT json_group_array(series_id), json_group_array(t), json_group_array(count),
       ${['min', 'max', 'p50', 'p95', 'p99'].map((c) => `json_group_array(CAST(round(${c} * 1000) AS INTEGER))`).join(', ')},
-      '[' || coalesce(group_concat(${STATUS_COUNTS_TEXT}), '') || ']'
+      CASE WHEN count(status_counts) = 0 THEN '[]' ELSE '[' || group_concat(${STATUS_COUNTS_TEXT}) || ']' END
       FROM ${table} WHERE ${where}`,
     // A row-value IN probes the primary key once per distinct pair, with no join to de-duplicate.
     readAt: `SELECT series_id, t, ${values}, sketch FROM ${table}
