@@ -43,12 +43,12 @@ export class PointAccumulator {
   readonly classCounts = new Float64Array(STATUS_CLASSES.length);
   count = 0;
   windows = 0;
-  /** Set by `finish`: the point's quantiles and extremes in ms (whole µs), null without requests. */
-  p50Ms: number | null = null;
-  p95Ms: number | null = null;
-  p99Ms: number | null = null;
-  minMs: number | null = null;
-  maxMs: number | null = null;
+  /**
+   * Set by `finish`: p50, p95, p99, min and max in ms (whole µs), NaN for none. Numbers only,
+   * in a typed array: a field that may hold null boxes every number stored into it, an
+   * allocation per point and figure.
+   */
+  private readonly latencyMs = new Float64Array(5);
   private minUs = Infinity;
   private maxUs = -Infinity;
   private first = -1;
@@ -56,6 +56,31 @@ export class PointAccumulator {
 
   /** @param source the windows the point's rows index, and the sketches read for merging. */
   constructor(private readonly source: PointWindows) {}
+
+  /** The point's p50 in ms (set by `finish`), null without requests. */
+  get p50Ms(): number | null {
+    return orNull(this.latencyMs[0]);
+  }
+
+  /** The point's p95 in ms (set by `finish`), null without requests. */
+  get p95Ms(): number | null {
+    return orNull(this.latencyMs[1]);
+  }
+
+  /** The point's p99 in ms (set by `finish`), null without requests. */
+  get p99Ms(): number | null {
+    return orNull(this.latencyMs[2]);
+  }
+
+  /** The point's smallest latency in ms (set by `finish`), null without requests. */
+  get minMs(): number | null {
+    return orNull(this.latencyMs[3]);
+  }
+
+  /** The point's largest latency in ms (set by `finish`), null without requests. */
+  get maxMs(): number | null {
+    return orNull(this.latencyMs[4]);
+  }
 
   /** Empties the point for reuse. */
   reset(): void {
@@ -111,28 +136,35 @@ export class PointAccumulator {
    * rounded to.
    */
   finish(): void {
+    const ms = this.latencyMs;
     if (this.windows === 0 || this.count === 0) {
-      this.p50Ms = this.p95Ms = this.p99Ms = this.minMs = this.maxMs = null;
+      ms.fill(Number.NaN);
       return;
     }
     if (this.windows === 1) {
       const { rows } = this.source;
-      this.p50Ms = msOf(rows.p50Us[this.first]);
-      this.p95Ms = msOf(rows.p95Us[this.first]);
-      this.p99Ms = msOf(rows.p99Us[this.first]);
+      ms[0] = msOf(rows.p50Us[this.first]);
+      ms[1] = msOf(rows.p95Us[this.first]);
+      ms[2] = msOf(rows.p99Us[this.first]);
     } else {
       const [p50, p95, p99] = this.merged.quantiles(PERCENTILES);
-      this.p50Ms = round(p50, 3);
-      this.p95Ms = round(p95, 3);
-      this.p99Ms = round(p99, 3);
+      ms[0] = p50 === null ? Number.NaN : round(p50, 3);
+      ms[1] = p95 === null ? Number.NaN : round(p95, 3);
+      ms[2] = p99 === null ? Number.NaN : round(p99, 3);
     }
-    this.minMs = this.minUs === Infinity ? null : this.minUs / 1000;
-    this.maxMs = this.maxUs === -Infinity ? null : this.maxUs / 1000;
+    ms[3] = this.minUs === Infinity ? Number.NaN : this.minUs / 1000;
+    ms[4] = this.maxUs === -Infinity ? Number.NaN : this.maxUs / 1000;
   }
 }
 
-function msOf(us: number | null): number | null {
-  return us === null ? null : us / 1000;
+/** Whole microseconds in ms; NaN for none. */
+function msOf(us: number | null): number {
+  return us === null ? Number.NaN : us / 1000;
+}
+
+/** `value`, or null for NaN. */
+function orNull(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
 }
 
 /** Where points go as they are built: objects or columns. */
