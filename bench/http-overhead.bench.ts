@@ -27,10 +27,11 @@ const TARGET_PCT = 3;
 
 /**
  * Callgrind: ten thousand warm-up requests before counting (fewer leave V8 still optimizing),
- * then five windows over one keep-alive connection, so that each request is one turn of the
+ * then nine windows over one keep-alive connection (the median of nine is steadier against a
+ * garbage collection falling into some of them), so that each request is one turn of the
  * event loop and the count does not depend on how requests happen to batch.
  */
-const CALLGRIND_PLAN: CallgrindPlan = { warmupRuns: 10, warmupRequests: 1_000, windows: 5, windowRequests: 500, connections: 1 };
+const CALLGRIND_PLAN: CallgrindPlan = { warmupRuns: 10, warmupRequests: 1_000, windows: 9, windowRequests: 500, connections: 1 };
 /** Servers counted at a time under callgrind: one per core. */
 const CALLGRIND_PARALLEL = 2;
 
