@@ -276,10 +276,10 @@ async function rollChunk(
   for (const [group, windows] of byGroup) {
     rolled.push({ series: group.series, ...mergeWindows(group.series.kind, windows, start) });
   }
-  const totals = routeTotals(rolled, start);
-  if (rolled.length > 0) await store.writeWindows(tier, totals.length === 0 ? rolled : [...rolled, ...totals]);
+  const written = [...rolled, ...routeTotals(rolled, start)];
+  if (written.length > 0) await store.writeWindows(tier, written);
   platforms.add(rolled);
   // SQLite and memory stores answer synchronously: let the host's I/O in between chunks.
   await nextTurn();
-  return rolled.length + totals.length;
+  return written.length;
 }

@@ -11,15 +11,20 @@ import { STATUS_COUNTS_LENGTH, type WindowKeys, type WindowSummaries } from './s
 type SummaryColumns = { -readonly [K in keyof WindowSummaries]: Array<WindowSummaries[K][number]> };
 
 /**
- * Appends row `row`'s status counts (null: none) to flat status counts that stay empty until
- * a row has some: the first such row fills in zeros for the rows before it.
+ * Makes flat status counts, which stay empty until a row has some, ready for row `row`'s: if
+ * they are still empty, zeros for every row before it.
  */
+export function beginStatusCounts(flat: number[], row: number): void {
+  if (flat.length === 0) for (let i = 0; i < row * STATUS_COUNTS_LENGTH; i++) flat.push(0);
+}
+
+/** Appends row `row`'s status counts (null: none) to flat status counts (see `beginStatusCounts`). */
 export function pushStatusCounts(flat: number[], row: number, counts: readonly number[] | null): void {
   if (counts === null) {
     if (flat.length > 0) for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(0);
     return;
   }
-  if (flat.length === 0) for (let i = 0; i < row * STATUS_COUNTS_LENGTH; i++) flat.push(0);
+  beginStatusCounts(flat, row);
   for (let i = 0; i < STATUS_COUNTS_LENGTH; i++) flat.push(counts[i]);
 }
 

@@ -161,10 +161,8 @@ interface WindowRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
-  /** Hex (`\\x…`), as PostgreSQL writes a bytea in text. */
+  /** Hex (`\x…`), as PostgreSQL writes a bytea in text. */
   status_counts: string | null;
-  /** Hex, when read with the sketch. */
-  sketch?: string | null;
 }
 
 /**

@@ -12,8 +12,7 @@
 import { invalidParameter } from '../../errors.js';
 import type { StoredWindow } from '../../model/window.js';
 import type { WindowKeys, WindowSummaries } from '../store.js';
-import { STATUS_COUNTS_LENGTH } from '../store.js';
-import { emptySummaries, pushStatusCounts, toMicros } from '../window-summaries.js';
+import { beginStatusCounts, emptySummaries, pushStatusCounts, toMicros } from '../window-summaries.js';
 import { decodeStatusCounts, decodeStatusCountsInto } from './postgres-status-counts.js';
 
 /** The twelve columns read, in order: bigint, timestamptz, bigint, seven float8, two bytea. */
@@ -203,8 +202,7 @@ class BinaryCopyRows {
     }
     const end = this.#at + length;
     if (length < 0 || end > this.#data.length) throw malformed('a field past the end of the data');
-    // The first row with counts: zeros for the rows before it.
-    if (target.length === 0) for (let i = 0; i < row * STATUS_COUNTS_LENGTH; i++) target.push(0);
+    beginStatusCounts(target, row);
     try {
       decodeStatusCountsInto(this.#data, this.#at, end, target);
     } catch (error) {
