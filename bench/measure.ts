@@ -104,3 +104,11 @@ export function fixed(value: number, digits: number): string {
 export function grouped(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
+
+/** The mean of `values` and its standard error (the sample standard deviation over √n). */
+export function meanAndStandardError(values: readonly number[]): { mean: number; standardError: number } {
+  const n = values.length;
+  const mean = values.reduce((sum, value) => sum + value, 0) / n;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  return { mean, standardError: Math.sqrt(variance / n) };
+}

@@ -30,14 +30,18 @@ export interface VelocityPluginOptions {
   velocity: Velocity;
 }
 
-/** Where a route's own `onRequest` hook leaves its template, for the hook that times the request. */
+/**
+ * Where a route's handler leaves its template, for the hook that times the request. A request
+ * decorator, so that Fastify creates every request with it: a property added afterwards would
+ * give requests a second shape, and Fastify's code that reads them would run slower.
+ */
 const ROUTE = Symbol('velocity-metrics.route');
 
-type MarkedRequest = FastifyRequest & { [ROUTE]?: string };
+type MarkedRequest = FastifyRequest & { [ROUTE]?: string | null };
 
 /**
- * The route template of a request: left by its route's hook, or read from `routeOptions` when
- * that hook did not run (a request answered before it, a route added before the plugin).
+ * The route template of a request: left by its route's handler, or read from `routeOptions`
+ * when the handler did not run (a hook answered first, a route added before the plugin).
  * `request.routeOptions` builds a new object of a dozen fields on every read, which would be
  * most of what Velocity costs a request.
  */
@@ -47,17 +51,17 @@ function routeOf(request: MarkedRequest): string {
 
 function register(fastify: FastifyInstance, options: VelocityPluginOptions, done: (error?: Error) => void): void {
   const http = options.velocity.http;
-  // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
-  const timedOut = new WeakSet<FastifyRequest>();
-  // Each route added after the plugin gets a first route-level hook that knows its template.
+  if (!fastify.hasRequestDecorator(ROUTE)) fastify.decorateRequest(ROUTE, null);
+  // Each route added after the plugin gets a handler that first notes its template. Not a
+  // route-level hook: a route with any `onRequest` hook has Fastify allocate a hook runner for
+  // each of its requests, and the one below is the only hook Velocity adds.
   fastify.addHook('onRoute', (routeOptions) => {
     const route = routeOptions.url;
-    const markRoute = (request: MarkedRequest, _reply: unknown, next: () => void): void => {
+    const handler = routeOptions.handler;
+    routeOptions.handler = function markRoute(this: FastifyInstance, request: MarkedRequest, reply) {
       request[ROUTE] = route;
-      next();
+      return handler.call(this, request, reply);
     };
-    const own = routeOptions.onRequest;
-    routeOptions.onRequest = own === undefined ? [markRoute] : [markRoute, ...(Array.isArray(own) ? own : [own])];
   });
   // The raw response's end sees every outcome, a client that leaves after its body was read
   // included (neither onResponse nor onRequestAbort does). The start mark is our own:
@@ -75,10 +79,16 @@ function register(fastify: FastifyInstance, options: VelocityPluginOptions, done
     trackResponseEnd(request, reply.raw, onEnd);
     next();
   });
-  fastify.addHook('onTimeout', (request, _reply, next) => {
-    timedOut.add(request);
-    next();
-  });
+  // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
+  // Without a connection timeout there are none, and the hook would cost each request an
+  // object: Fastify keeps the request of each socket for it.
+  const timedOut = new WeakSet<FastifyRequest>();
+  if ((fastify.initialConfig.connectionTimeout ?? 0) > 0) {
+    fastify.addHook('onTimeout', (request, _reply, next) => {
+      timedOut.add(request);
+      next();
+    });
+  }
   done();
 }
 
