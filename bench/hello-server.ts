@@ -2,10 +2,11 @@
  * A hello-world server for the HTTP overhead benchmark, run as a child process:
  * `node bench/hello-server.js <node|express|fastify|hono> <with|without|empty> [no-timers]`
  * (the benchmark runs it transpiled, see transpile.ts). It answers `GET /hello/:id` with a short
- * text body, recorded by Velocity (memory store) when `with` (Hono: through `withVelocityHono`,
- * as the README recommends); `empty` adds instead the framework's cheapest middleware that does
- * nothing (node:http: a listener that calls the next; Express: `app.use((req, res, next) =>
- * next())`; Fastify: an `onRequest` hook that calls `done()`; Hono: `app.use((c, next) =>
+ * text body, recorded by Velocity (memory store) when `with` (Express: through
+ * `withVelocityExpress`, Hono: through `withVelocityHono`, which add no middleware); `empty`
+ * adds instead the framework's cheapest middleware that does nothing (node:http: a listener
+ * that calls the next; Express: `app.use((req, res, next) => next())`; Fastify: an `onRequest`
+ * hook that calls `done()`; Hono: `app.use((c, next) =>
  * next())`), to show what the framework itself charges for one middleware. `no-timers` turns Velocity's minute and flush timers off, so that counted
  * instructions are those of requests only. It prints `listening <port>` once it accepts
  * connections, then answers each line it reads on stdin with `cpu <µs>`: the user + system CPU
@@ -42,12 +43,12 @@ async function start(): Promise<void> {
     }
     case 'express': {
       const { default: express } = await import('express');
-      const { velocityMiddleware: expressMiddleware } = await import('../src/adapters/express.js');
+      const { withVelocityExpress } = await import('../src/adapters/express.js');
       const app = express();
-      if (velocity) app.use(expressMiddleware(velocity));
       if (empty) app.use((_req, _res, next) => next());
       app.get('/hello/:id', (_req, res) => void res.send('hello'));
-      const server = app.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
+      const server = createServer(velocity ? withVelocityExpress(velocity, app) : app);
+      server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
       return;
     }
     case 'fastify': {

@@ -174,7 +174,7 @@ async function throughputSection(script: string): Promise<BenchSection> {
       '"Share of the core" is each server\'s CPU time (user + system, process.cpuUsage, read over stdin before and after each round) over the wall time: about half each shows that the servers, not the load generator, were the bottleneck. ' +
         'Sharing a core costs each server more CPU per request than a core of its own (compare the callgrind counts, which do not depend on it): the two switch in and out of the core and find its caches cold. ' +
         'That cost grows with the code and data a request touches, so this measurement, if anything, overstates what Velocity costs a server that has a core to itself.',
-      'Each framework answers GET /hello/:id with "hello"; "with" adds its Velocity adapter (Hono: `withVelocityHono`, which adds no middleware) over a memory store (recording, sealing and the live ring; no database writes; host collection off, its cost is measured below).',
+      'Each framework answers GET /hello/:id with "hello"; "with" adds its Velocity adapter as the README shows it (Express: `withVelocityExpress`, Hono: `withVelocityHono`, neither a middleware; Fastify: `velocityPlugin`, which adds no hook to a request\'s way) over a memory store (recording, sealing and the live ring; no database writes; host collection off, its cost is measured below).',
       'Next.js is not measured here: its handlers run inside Next\'s own server, whose per-request work dwarfs a hello world; see test/adapters/next.test.ts for what the wrapper does.',
     ],
   };

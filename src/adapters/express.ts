@@ -10,11 +10,13 @@
  * const app = express();
  * app.use(velocityMiddleware(velocity));
  * app.use(velocity.nodeMiddleware); // serves /api/v1/* and /ops/metrics*
+ * // Or, with no middleware: createServer(withVelocityExpress(velocity, app)).listen(3000);
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Velocity } from '../velocity.js';
 import { UNMATCHED_ROUTE } from '../collect/http.js';
+import { withVelocity } from './node.js';
 import { responseTracker } from './track-response.js';
 
 export { UNMATCHED_ROUTE };
@@ -40,4 +42,15 @@ export function velocityMiddleware(
     track(req, res);
     next();
   };
+}
+
+/**
+ * The app as a node:http request listener that records every request as the middleware does,
+ * without being one: `createServer(withVelocityExpress(velocity, app)).listen(3000)`. Express
+ * passes each request through every middleware layer's path match, which costs more than what
+ * Velocity does with it; this follows the request from the server instead, and reads the
+ * route Express matched once the response has ended.
+ */
+export function withVelocityExpress(velocity: Velocity, app: RequestListener): (req: IncomingMessage, res: ServerResponse) => void {
+  return withVelocity(velocity, app, { route: expressRoute });
 }

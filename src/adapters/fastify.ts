@@ -1,9 +1,17 @@
 /**
  * Velocity for Fastify 5: a plugin that records every request under its route template
- * (`request.routeOptions.url`, prefixes of registered plugins included), timed from its
- * `onRequest` hook until the response finishes or closes. Requests no route matched are
- * recorded as `unmatched`, one series per method; requests whose client went away before the
- * response are `aborted`, and those the server's `connectionTimeout` cut off are `timeout`.
+ * (prefixes of registered plugins included), timed from when the server hands it to Fastify
+ * until the response finishes or closes. Requests no route matched are recorded as
+ * `unmatched`, one series per method; requests whose client went away before the response are
+ * `aborted`, and those the server's `connectionTimeout` cut off are `timeout`.
+ *
+ * It adds no hook to a request's way through Fastify: a route with any `onRequest` hook has
+ * Fastify allocate a hook runner for each of its requests, which costs a hello world more than
+ * everything else Velocity does. It follows each request from the server's `request` event,
+ * and each route's handler, wrapped, tells it the route. A request a hook answered before its
+ * handler ran gets its template from the routes the plugin saw added, matched by the router
+ * Fastify uses. Register the plugin before the routes: routes added before it are recorded as
+ * `unmatched`. `fastify.inject()` does not go through the server, so it is not recorded.
  * @example
  * import Fastify from 'fastify';
  * import { createVelocity } from 'velocity-metrics';
@@ -17,10 +25,12 @@
  * });
  * @module
  */
-import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { ABORTED_CLASS, TIMEOUT_CLASS, UNMATCHED_ROUTE } from '../collect/http.js';
 import type { Velocity } from '../velocity.js';
-import { trackResponseEnd, type ResponseEndHandler } from './response-end.js';
+import { FastifyRouteTemplates } from './fastify-routes.js';
+import { retargetResponseEnd, trackResponseEnd, type ResponseEndHandler } from './response-end.js';
 
 export { UNMATCHED_ROUTE };
 
@@ -31,61 +41,57 @@ export interface VelocityPluginOptions {
 }
 
 /**
- * Where a route's handler leaves its template, for the hook that times the request. A request
- * decorator, so that Fastify creates every request with it: a property added afterwards would
- * give requests a second shape, and Fastify's code that reads them would run slower.
+ * Calls `track(req, res)` for each request `server` emits, before the listeners it had (Fastify's
+ * own, once). A request listener added later runs after them, untracked.
  */
-const ROUTE = Symbol('velocity-metrics.route');
-
-type MarkedRequest = FastifyRequest & { [ROUTE]?: string | null };
-
-/**
- * The route template of a request: left by its route's handler, or read from `routeOptions`
- * when the handler did not run (a hook answered first, a route added before the plugin).
- * `request.routeOptions` builds a new object of a dozen fields on every read, which would be
- * most of what Velocity costs a request.
- */
-function routeOf(request: MarkedRequest): string {
-  return request[ROUTE] ?? request.routeOptions.url ?? UNMATCHED_ROUTE;
+function trackRequests(server: FastifyInstance['server'], track: RequestListener): void {
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const [only] = listeners;
+  server.on(
+    'request',
+    listeners.length === 1
+      ? (req: IncomingMessage, res: ServerResponse) => {
+          track(req, res);
+          only.call(server, req, res);
+        }
+      : (req: IncomingMessage, res: ServerResponse) => {
+          track(req, res);
+          for (let i = 0; i < listeners.length; i++) listeners[i].call(server, req, res);
+        },
+  );
 }
 
 function register(fastify: FastifyInstance, options: VelocityPluginOptions, done: (error?: Error) => void): void {
   const http = options.velocity.http;
-  if (!fastify.hasRequestDecorator(ROUTE)) fastify.decorateRequest(ROUTE, null);
-  // Each route added after the plugin gets a handler that first notes its template. Not a
-  // route-level hook: a route with any `onRequest` hook has Fastify allocate a hook runner for
-  // each of its requests, and the one below is the only hook Velocity adds.
+  const templates = new FastifyRouteTemplates();
+  // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
+  const timedOut = new WeakSet<IncomingMessage>();
+  const record = (req: IncomingMessage, route: string, res: ServerResponse, finished: boolean, durationMs: number): void => {
+    const method = req.method ?? 'GET';
+    if (finished) http.record(method, route, res.statusCode, durationMs);
+    else http.recordClass(method, route, timedOut.has(req) ? TIMEOUT_CLASS : ABORTED_CLASS, durationMs);
+  };
+  const onEndUnrouted: ResponseEndHandler<IncomingMessage> = (req, res, finished, durationMs) =>
+    record(req, templates.find(req.method ?? 'GET', req.url ?? '/') ?? UNMATCHED_ROUTE, res, finished, durationMs);
+  // The raw response's end sees every outcome, a client that leaves after its body was read
+  // included (neither onResponse nor onRequestAbort does).
+  trackRequests(fastify.server, (req, res) => trackResponseEnd(req, res, onEndUnrouted));
   fastify.addHook('onRoute', (routeOptions) => {
     const route = routeOptions.url;
+    templates.add(routeOptions.method, route);
+    const onEndRouted: ResponseEndHandler<IncomingMessage> = (req, res, finished, durationMs) => record(req, route, res, finished, durationMs);
     const handler = routeOptions.handler;
-    routeOptions.handler = function markRoute(this: FastifyInstance, request: MarkedRequest, reply) {
-      request[ROUTE] = route;
+    routeOptions.handler = function routed(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      retargetResponseEnd(reply.raw, onEndRouted);
       return handler.call(this, request, reply);
     };
   });
-  // The raw response's end sees every outcome, a client that leaves after its body was read
-  // included (neither onResponse nor onRequestAbort does). The start mark is our own:
-  // `reply.elapsedTime` is 0 unless Fastify times the request itself (when it has a logger,
-  // an onResponse hook or a handler timeout).
-  const onEnd: ResponseEndHandler<MarkedRequest> = (request, raw, finished, durationMs) => {
-    if (finished) {
-      http.record(request.method, routeOf(request), raw.statusCode, durationMs);
-    } else {
-      const classIndex = timedOut.has(request) ? TIMEOUT_CLASS : ABORTED_CLASS;
-      http.recordClass(request.method, routeOf(request), classIndex, durationMs);
-    }
-  };
-  fastify.addHook('onRequest', (request, reply, next) => {
-    trackResponseEnd(request, reply.raw, onEnd);
-    next();
-  });
-  // Requests that `connectionTimeout` cut off: onTimeout runs before their response closes.
   // Without a connection timeout there are none, and the hook would cost each request an
   // object: Fastify keeps the request of each socket for it.
-  const timedOut = new WeakSet<FastifyRequest>();
   if ((fastify.initialConfig.connectionTimeout ?? 0) > 0) {
     fastify.addHook('onTimeout', (request, _reply, next) => {
-      timedOut.add(request);
+      timedOut.add(request.raw);
       next();
     });
   }

@@ -21,6 +21,14 @@ class Slot {
   onEnd: ResponseEndHandler<unknown> | null = null;
   startedAt = 0;
 
+  /** Starts following `res`. */
+  fill(res: ServerResponse, subject: unknown, onEnd: ResponseEndHandler<unknown>, startedAt: number): void {
+    this.res = res;
+    this.subject = subject;
+    this.onEnd = onEnd;
+    this.startedAt = startedAt;
+  }
+
   /** Hands the response to its handler and empties the slot. */
   end(finished: boolean): void {
     const { res, subject, onEnd } = this;
@@ -54,6 +62,9 @@ function onSocketClose(this: SlottedSocket): void {
   if (slot.res !== null) slot.end(false);
 }
 
+/** The slots of responses a connection's slot could not take (see `trackResponseEnd`). */
+const ownSlots = new WeakMap<ServerResponse, Slot>();
+
 /**
  * Calls `onEnd(subject, res, finished, durationMs)` once `res` ends, timed from now. A
  * listener per request ('close' on the response) costs a hello-world server about 2 % more
@@ -79,12 +90,23 @@ export function trackResponseEnd<Subject>(subject: Subject, res: ServerResponse,
     socket.on('close', onSocketClose);
   }
   if (slot !== undefined && slot.res === null) {
-    slot.res = res;
-    slot.subject = subject;
-    slot.onEnd = onEnd as ResponseEndHandler<unknown>;
-    slot.startedAt = startedAt;
+    slot.fill(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
     return;
   }
+  const own = new Slot();
+  own.fill(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
+  ownSlots.set(res, own);
   // `on`, not `once`: 'close' comes once, and `once` would wrap the listener.
-  res.on('close', () => onEnd(subject, res, res.writableFinished, performance.now() - startedAt));
+  res.on('close', () => own.end(res.writableFinished));
+}
+
+/**
+ * Hands a tracked response that has not ended yet to `onEnd` instead of the handler it was
+ * tracked with: for an adapter that learns more of the request (its route) once the framework
+ * has routed it. Does nothing for a response that is not tracked or has ended.
+ */
+export function retargetResponseEnd<Subject>(res: ServerResponse, onEnd: ResponseEndHandler<Subject>): void {
+  const slot = (res.socket as SlottedSocket | null)?.[SLOT];
+  const tracking = slot !== undefined && slot.res === res ? slot : ownSlots.get(res);
+  if (tracking !== undefined && tracking.res === res) tracking.onEnd = onEnd as ResponseEndHandler<unknown>;
 }
