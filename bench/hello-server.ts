@@ -6,11 +6,11 @@
  * `withVelocityExpress`, Hono: through `withVelocityHono`, which add no middleware); `empty`
  * adds instead the framework's cheapest middleware that does nothing (node:http: a listener
  * that calls the next; Express: `app.use((req, res, next) => next())`; Fastify: an `onRequest`
- * hook that calls `done()`; Hono: `app.use((c, next) =>
- * next())`), to show what the framework itself charges for one middleware. `no-timers` turns Velocity's minute and flush timers off, so that counted
- * instructions are those of requests only. It prints `listening <port>` once it accepts
- * connections, then answers each line it reads on stdin with `cpu <µs>`: the user + system CPU
- * time the process has used so far.
+ * hook that calls `done()`; Hono: `app.use((c, next) => next())`), to show what the framework
+ * itself charges for one middleware. `no-timers` turns Velocity's minute and flush timers off,
+ * so that counted instructions are those of requests only. It prints `listening <port>` once it
+ * accepts connections, then answers each line it reads on stdin with `cpu <µs>`: the user +
+ * system CPU time the process has used so far.
  * @module
  */
 import { createServer, type RequestListener } from 'node:http';
