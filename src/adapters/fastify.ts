@@ -41,25 +41,16 @@ export interface VelocityPluginOptions {
 }
 
 /**
- * Calls `track(req, res)` for each request `server` emits, before the listeners it had (Fastify's
- * own, once). A request listener added later runs after them, untracked.
+ * Calls `track(req, res)` for each request `server` emits, before the listeners it has now
+ * (Fastify's own). A listener added later runs after these.
  */
 function trackRequests(server: FastifyInstance['server'], track: RequestListener): void {
   const listeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
-  const [only] = listeners;
-  server.on(
-    'request',
-    listeners.length === 1
-      ? (req: IncomingMessage, res: ServerResponse) => {
-          track(req, res);
-          only.call(server, req, res);
-        }
-      : (req: IncomingMessage, res: ServerResponse) => {
-          track(req, res);
-          for (let i = 0; i < listeners.length; i++) listeners[i].call(server, req, res);
-        },
-  );
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    track(req, res);
+    for (let i = 0; i < listeners.length; i++) listeners[i].call(server, req, res);
+  });
 }
 
 function register(fastify: FastifyInstance, options: VelocityPluginOptions, done: (error?: Error) => void): void {
@@ -100,7 +91,7 @@ function register(fastify: FastifyInstance, options: VelocityPluginOptions, done
 
 /**
  * The Fastify plugin: `await app.register(velocityPlugin, { velocity })`, before the routes.
- * Its hooks apply to the whole application, not only to its own encapsulation context (it
+ * It applies to the whole application, not only to its own encapsulation context (it
  * sets `Symbol.for('skip-override')`, as `fastify-plugin` does).
  */
 export const velocityPlugin: FastifyPluginCallback<VelocityPluginOptions> = Object.assign(register, {
