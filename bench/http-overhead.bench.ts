@@ -48,6 +48,8 @@ const ROUNDS = LOADED.length;
 const ROUND_S = 1;
 const WARMUP_S = 3;
 const CONNECTIONS = 32;
+/** The row of the control: two node:http servers without Velocity, measured as the others. */
+const CONTROL_ROW = 'control: node without vs node without';
 /** The cores the servers and the load generator (this process) are pinned to. */
 const SERVER_CPU = 1;
 const CLIENT_CPU = 0;
@@ -88,17 +90,19 @@ function rotated(first: number): number[] {
 }
 
 /**
- * Starts one server of each variant of `framework` on one core (set `set` starts them in an
- * order of its own), warms them up together, then loads them together for `ROUNDS` rounds,
- * each load generator starting first in one of them.
+ * Starts a server without Velocity and one running `compared` (`with`, or `without` again for
+ * the control) of `framework` on one core, set `set` starting them in an order of its own; warms
+ * them up together, then loads them together for `ROUNDS` rounds, each load generator starting
+ * first in one of them. The second server's rounds are under `with`.
  */
-async function measureSet(script: string, framework: Framework, pinned: boolean, set: number): Promise<SetRounds> {
+async function measureSet(script: string, framework: Framework, compared: Variant, pinned: boolean, set: number): Promise<SetRounds> {
   const servers: ServerProcess[] = [];
+  const variants: readonly Variant[] = ['without', compared];
   try {
     for (const at of rotated(set)) {
-      const args = [script, framework, LOADED[at]];
+      const args = [script, framework, variants[at]];
       const [command, commandArgs] = pinned ? pinnedCommand(SERVER_CPU, process.execPath, args) : [process.execPath, args];
-      servers[at] = await startServer(command, commandArgs, `${framework} ${LOADED[at]}`);
+      servers[at] = await startServer(command, commandArgs, `${framework} ${variants[at]}`);
     }
     await loadAtOnce(servers, WARMUP_S);
     const rounds: SetRounds = { without: [], with: [] };
@@ -126,7 +130,7 @@ function meanWithin(percents: readonly number[]): string {
   return `${fixed(mean, 1)} % ± ${fixed(2 * standardError, 1)}`;
 }
 
-function throughputRow(framework: Framework, sets: readonly SetRounds[]): BenchSection['rows'][number] {
+function throughputRow(framework: string, sets: readonly SetRounds[]): BenchSection['rows'][number] {
   const all = (variant: Loaded): Sample[] => sets.flatMap((set) => set[variant]);
   const rps = (variant: Loaded) => median(all(variant).map((s) => s.requests / s.seconds));
   const share = (variant: Loaded) => sum(all(variant), 'cpuMicros') / 1e6 / sum(all(variant), 'seconds');
@@ -149,12 +153,15 @@ async function throughputSection(script: string): Promise<BenchSection> {
   try {
     for (const framework of FRAMEWORKS) {
       const sets: SetRounds[] = [];
-      for (let set = 0; set < SETS; set++) sets.push(await measureSet(script, framework, pinned, set));
+      for (let set = 0; set < SETS; set++) sets.push(await measureSet(script, framework, 'with', pinned, set));
       rows.push(throughputRow(framework, sets));
       const { mean, standardError } = meanAndStandardError(sets.map(throughputCost));
       const verdict = mean + 2 * standardError <= TARGET_PCT ? 'met' : mean <= TARGET_PCT ? 'met on the mean, not beyond doubt' : 'NOT met';
       verdicts.push(`${framework} ${fixed(mean, 1)} % ± ${fixed(2 * standardError, 1)} (${verdict})`);
     }
+    const control: SetRounds[] = [];
+    for (let set = 0; set < SETS; set++) control.push(await measureSet(script, 'node', 'without', pinned, set));
+    rows.push(throughputRow(CONTROL_ROW, control));
   } finally {
     unpin();
   }
@@ -171,6 +178,8 @@ async function throughputSection(script: string): Promise<BenchSection> {
         `A set is two fresh server processes, started one after the other, the first in turn from set to set, warmed up for ${WARMUP_S} s and then measured for ${ROUNDS} rounds of ${ROUND_S} s, each load generator starting first in one round; ` +
         `its cost is 1 − the requests the server with Velocity served over those the server without served. ${SETS} sets per framework: ` +
         'two processes running the same code differ by a few per cent from one start to the next (where V8 and the kernel place code and data), so one pair of processes cannot show a 3 % difference.',
+      `"${CONTROL_ROW}" measures two identical servers the same way (the second in the place of the one with Velocity): what it reads is the method's own error, ` +
+        'a bias from the order of start or of load included, against which the other rows are to be read.',
       '"Share of the core" is each server\'s CPU time (user + system, process.cpuUsage, read over stdin before and after each round) over the wall time: about half each shows that the servers, not the load generator, were the bottleneck. ' +
         'Sharing a core costs each server more CPU per request than a core of its own (compare the callgrind counts, which do not depend on it): the two switch in and out of the core and find its caches cold. ' +
         'That cost grows with the code and data a request touches, so this measurement, if anything, overstates what Velocity costs a server that has a core to itself.',
