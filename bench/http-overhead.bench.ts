@@ -4,10 +4,10 @@
  * Velocity's adapter, measured two ways in the same run:
  * - instructions per request of the server process, counted by callgrind: the same count
  *   whatever else the machine is doing, so a difference of 1 % shows;
- * - requests per second over loopback with autocannon: the three variants' servers share one
- *   core and are loaded at once, so each serves in inverse proportion to what a request costs
- *   it; many sets of fresh processes, since processes running the same code differ by a few
- *   per cent.
+ * - requests per second over loopback with autocannon: the servers without and with Velocity
+ *   share one core and are loaded at once, so each serves in inverse proportion to what a
+ *   request costs it; many sets of fresh processes, since processes running the same code
+ *   differ by a few per cent; and a control, two servers without, for the method's own error.
  * Each server runs in a child process (bench/hello-server.ts, transpiled once per run).
  * @module
  */
