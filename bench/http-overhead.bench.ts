@@ -37,11 +37,11 @@ const CALLGRIND_PLAN: CallgrindPlan = { warmupRuns: 10, warmupRequests: 1_000, w
 const CALLGRIND_PARALLEL = 2;
 
 /**
- * Throughput: sets of fresh servers (one of each variant, side by side on one core, loaded at
- * once), rounds per set, seconds per round and for the warm-up, connections per server.
+ * Throughput: sets of two fresh servers (side by side on one core, loaded at once), rounds per
+ * set, seconds per round and for the warm-up, connections per server.
  */
 const SETS = 14;
-/** The variants compared by throughput: two servers share the core, not three, so that each has more of it. */
+/** A set's two servers: the one without Velocity and the one compared with it (with Velocity, or the control's second without). */
 const LOADED = ['without', 'with'] as const;
 type Loaded = (typeof LOADED)[number];
 const ROUNDS = LOADED.length;
@@ -81,7 +81,7 @@ function percentMore(a: number, b: number): number {
   return (a / b - 1) * 100;
 }
 
-/** Every round of one set of servers, per variant; and every set of one framework. */
+/** Every round of one set, per server. */
 type SetRounds = Record<Loaded, Sample[]>;
 
 /** `LOADED`'s indexes, in turn from `first`. */
@@ -155,9 +155,10 @@ async function throughputSection(script: string): Promise<BenchSection> {
       const sets: SetRounds[] = [];
       for (let set = 0; set < SETS; set++) sets.push(await measureSet(script, framework, 'with', pinned, set));
       rows.push(throughputRow(framework, sets));
-      const { mean, standardError } = meanAndStandardError(sets.map(throughputCost));
+      const costs = sets.map(throughputCost);
+      const { mean, standardError } = meanAndStandardError(costs);
       const verdict = mean + 2 * standardError <= TARGET_PCT ? 'met' : mean <= TARGET_PCT ? 'met on the mean, not beyond doubt' : 'NOT met';
-      verdicts.push(`${framework} ${fixed(mean, 1)} % ± ${fixed(2 * standardError, 1)} (${verdict})`);
+      verdicts.push(`${framework} ${meanWithin(costs)} (${verdict})`);
     }
     const control: SetRounds[] = [];
     for (let set = 0; set < SETS; set++) control.push(await measureSet(script, 'node', 'without', pinned, set));
@@ -174,7 +175,7 @@ async function throughputSection(script: string): Promise<BenchSection> {
       `Method: the two servers of a framework (without and with Velocity) run side by side pinned to ${pinned ? `core ${SERVER_CPU}` : 'the same cores (taskset or a second core is missing here)'}, ` +
         `and are loaded at the same time (autocannon, ${CONNECTIONS} keep-alive connections each, from this process${pinned ? `, pinned to core ${CLIENT_CPU}` : ''}): ` +
         'the kernel gives each half of the core, so each serves requests in inverse proportion to the CPU time a request costs it, and a slow phase of the machine slows both alike. ' +
-        '(Rounds of one server after the other cannot cancel what the machine does between them, and on this shared machine that moves a server\'s throughput by more than 3 % from one second to the next.) ' +
+        '(Rounds of one server after the other cannot cancel what the machine does between them.) ' +
         `A set is two fresh server processes, started one after the other, the first in turn from set to set, warmed up for ${WARMUP_S} s and then measured for ${ROUNDS} rounds of ${ROUND_S} s, each load generator starting first in one round; ` +
         `its cost is 1 − the requests the server with Velocity served over those the server without served. ${SETS} sets per framework: ` +
         'two processes running the same code differ by a few per cent from one start to the next (where V8 and the kernel place code and data), so one pair of processes cannot show a 3 % difference.',
