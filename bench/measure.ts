@@ -112,3 +112,35 @@ export function meanAndStandardError(values: readonly number[]): { mean: number;
   const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
   return { mean, standardError: Math.sqrt(variance / n) };
 }
+
+/** Number of subsets of {1, …, n} whose sum is w, for every w: the null distribution of the signed-rank statistic. */
+function signedRankCounts(n: number): number[] {
+  const counts = new Array<number>((n * (n + 1)) / 2 + 1).fill(0);
+  counts[0] = 1;
+  for (let rank = 1; rank <= n; rank++) {
+    for (let w = counts.length - 1; w >= rank; w--) counts[w] += counts[w - rank];
+  }
+  return counts;
+}
+
+/**
+ * The Hodges–Lehmann estimate of where `values` centre (the median of all pairwise means,
+ * each value with itself included) and its distribution-free confidence interval from the
+ * exact Wilcoxon signed-rank distribution. Unlike the mean, one far-off value barely moves
+ * it; for values drawn from a normal distribution it is about as precise as the mean.
+ */
+export function hodgesLehmann(values: readonly number[], confidence = 0.95): { estimate: number; low: number; high: number } {
+  const n = values.length;
+  const pairMeans: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) pairMeans.push((values[i] + values[j]) / 2);
+  pairMeans.sort((a, b) => a - b);
+  const counts = signedRankCounts(n);
+  const total = 2 ** n;
+  // The largest k with P(W ≤ k) ≤ (1 − confidence) / 2; none for too few values, whose
+  // interval is then the whole range of pairwise means.
+  let k = -1;
+  let below = 0;
+  while ((below + counts[k + 1]) / total <= (1 - confidence) / 2) below += counts[++k];
+  const cut = Math.max(k, 0);
+  return { estimate: median(pairMeans), low: pairMeans[cut], high: pairMeans[pairMeans.length - 1 - cut] };
+}
