@@ -77,7 +77,8 @@ export interface VelocityConfigOptions {
 /** Who may ingest: see `VelocityConfigOptions.ingest`. */
 export type IngestMode = 'token' | 'open' | 'off';
 
-const INGEST_MODES: readonly IngestMode[] = ['token', 'open', 'off'];
+/** Every ingest mode, in the order the docs list them. */
+export const INGEST_MODES: readonly IngestMode[] = ['token', 'open', 'off'];
 
 /** Configuration with every default applied and every duration in milliseconds. */
 export interface VelocityConfig {

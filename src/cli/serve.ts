@@ -7,9 +7,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withVelocity } from '../adapters/node.js';
-import { resolveConfig } from '../config.js';
+import { INGEST_MODES, resolveConfig, type IngestMode } from '../config.js';
 import { createVelocity, type Velocity } from '../velocity.js';
-import { flagOrEnv, parseInteger, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
+import { UsageError, flagOrEnv, parseInteger, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
 import { openMigratedStore } from './store.js';
 import { describeDatabase } from '../store/open-store.js';
 
@@ -121,6 +121,17 @@ export async function serveUntilSignal(velocity: Velocity, server: RunningServer
   await velocity.close();
 }
 
+const INGEST_HELP = 'token (senders with the API token), open (anyone while no token is set), off (nobody)';
+
+/** The `--ingest` flag's mode, checked here so that a bad one is named as the flag; undefined leaves it to VELOCITY_INGEST. */
+function ingestFlag(flags: Flags): IngestMode | undefined {
+  const value = stringFlag(flags, 'ingest');
+  if (value === undefined) return undefined;
+  const mode = INGEST_MODES.find((m) => m === value);
+  if (mode === undefined) throw new UsageError(`--ingest: "${value}" is not one of ${INGEST_MODES.join(', ')}`);
+  return mode;
+}
+
 /** `velocity serve`. */
 export const serveCommand: Command = {
   name: 'serve',
@@ -130,16 +141,23 @@ export const serveCommand: Command = {
     HOST_FLAG,
     DB_FLAG,
     { name: 'token', value: 'TOKEN', env: 'VELOCITY_API_TOKEN', help: 'require "Authorization: Bearer TOKEN" (not on /healthz)' },
+    {
+      name: 'ingest',
+      value: 'MODE',
+      default: 'token',
+      env: 'VELOCITY_INGEST',
+      help: `who may POST /api/v1/ingest: ${INGEST_HELP}`,
+    },
   ],
   notes: [
     'Endpoints: GET /api/v1/history (also ?metric=system), /api/v1/live, /api/v1/series, /healthz, /metrics/history, ' +
       '/metrics/live, /api/admin/metrics, /ops/metrics, /ops/metrics/history; POST /api/v1/ingest (see docs/api.md).',
-    'Ingest needs --token (or VELOCITY_INGEST=open): without a token it answers 403.',
+    'Ingest needs --token (or --ingest open): without a token it answers 403.',
     'Stops on SIGINT (Ctrl-C) or SIGTERM after writing every window it holds.',
   ],
   async run(flags) {
     const listen = listenSettings(flags);
-    const options = { database: stringFlag(flags, 'db'), apiToken: stringFlag(flags, 'token') };
+    const options = { database: stringFlag(flags, 'db'), apiToken: stringFlag(flags, 'token'), ingest: ingestFlag(flags) };
     const store = await openMigratedStore(resolveConfig(options).database, { create: true });
     const velocity = createVelocity({ ...options, store, handleSignals: false });
     const server = await startServer(velocity, listen);

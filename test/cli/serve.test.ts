@@ -44,6 +44,30 @@ describe('velocity serve', () => {
     assert.equal(series[0].labels.service, 'app');
   });
 
+  it('--ingest open takes batches without a token, --ingest off refuses them, a bad mode is a usage error', async () => {
+    const tmp = tempDir();
+    const batch = { requests: [{ method: 'GET', route: '/jobs/42', status: 200, duration_ms: 3 }] };
+    const post = (url: string): Promise<Response> =>
+      fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    const open = await startCli(['serve', '--db', join(tmp.dir, 'open.db'), '--port', '0', '--ingest', 'open']);
+    const accepted = await post(open.url);
+    const live = (await (await fetch(`${open.url}/api/v1/live`)).json()) as LiveSnapshot;
+    const off = await startCli(['serve', '--db', join(tmp.dir, 'off.db'), '--port', '0', '--ingest', 'off'], {
+      env: { VELOCITY_INGEST: 'open' },
+    });
+    const refused = await post(off.url);
+    const bad = await runCli(['serve', '--db', join(tmp.dir, 'bad.db'), '--port', '0', '--ingest', 'everyone']);
+    assert.equal((await open.stop()).code, 0);
+    assert.equal((await off.stop()).code, 0);
+    tmp.remove();
+    assert.equal(accepted.status, 202);
+    assert.equal(live.routes.find((route) => route.route === 'GET /jobs/:id')?.['5m'].count, 1);
+    assert.equal(refused.status, 403, 'the flag wins over VELOCITY_INGEST');
+    assert.match(((await refused.json()) as { error: string }).error, /ingest is turned off/);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--ingest: "everyone" is not one of token, open, off/);
+  });
+
   it('a port in use: exit code 1 and one line saying so, for serve and demo', async () => {
     const tmp = tempDir();
     const first = await startCli(['serve', '--db', join(tmp.dir, 'a.db'), '--port', '0']);
