@@ -16,6 +16,7 @@ export type { SystemCollector } from './collect/system-collector.js';
 export type { SystemSample } from './collect/system.js';
 export type { NetworkSample } from './collect/network.js';
 export { OVERFLOW_LABEL, DEFAULT_MAX_SERIES_PER_METRIC, type MetricCardinality } from './record/recorder.js';
+export { MAX_INGESTED_METRICS, type IngestedSeriesStatus } from './pipeline/ingested-series-cap.js';
 export { Sketch, SKETCH_SCALE } from './model/sketch.js';
 export { parseDuration, formatDuration } from './model/duration.js';
 export { parseTime } from './model/time.js';

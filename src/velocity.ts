@@ -14,6 +14,7 @@ import { MINUTE_MS, SECOND_MS, formatDuration, parseDuration } from './model/dur
 import type { Labels } from './model/labels.js';
 import type { Window } from './model/window.js';
 import { Flusher, type FlusherStatus } from './pipeline/flusher.js';
+import { IngestedSeriesCap, type IngestedSeriesStatus } from './pipeline/ingested-series-cap.js';
 import { pruneStore, type RetentionResult } from './pipeline/retention.js';
 import { ROLLUP_INTERVAL_MS, runRollup, type RollupResult } from './pipeline/rollup.js';
 import { StoreStartup } from './pipeline/store-startup.js';
@@ -87,9 +88,10 @@ export interface HealthReport {
   open_window_start: string;
   /**
    * The series cap per metric, and per metric its series (the overflow series not counted)
-   * and the observations folded into its `__overflow__` series since start.
+   * and the observations folded into its `__overflow__` series since start; and the same cap
+   * applied to windows taken through ingest: their series per metric and the batches refused.
    */
-  cardinality: { max_series_per_metric: number; metrics: Record<string, MetricCardinality> };
+  cardinality: { max_series_per_metric: number; metrics: Record<string, MetricCardinality>; ingested_windows: IngestedSeriesStatus };
 }
 
 /** A Velocity instance; create it with `createVelocity`. */
@@ -124,6 +126,7 @@ export class Velocity {
   readonly system: SystemCollector;
 
   private readonly flusher: Flusher;
+  private readonly ingestedSeries: IngestedSeriesCap;
   private readonly startup: StoreStartup;
   private readonly clock: () => number;
   private readonly log: (message: string) => void;
@@ -143,6 +146,7 @@ export class Velocity {
     this.scheduled = options.timers !== false;
     this.store = options.store ?? openStore(this.config.database);
     this.recorder = new Recorder(this.clock(), { maxSeriesPerMetric: this.config.maxSeriesPerMetric });
+    this.ingestedSeries = new IngestedSeriesCap(this.config.maxSeriesPerMetric);
     this.http = new HttpRecorder(this.recorder, baseLabels(this.config));
     this.operations = new OperationRecorder(this.recorder, baseLabels(this.config));
     this.system = new SystemCollector({
@@ -235,12 +239,14 @@ export class Velocity {
   /**
    * Queues windows made elsewhere (those of `POST /api/v1/ingest`) for the next flush, beside
    * the sealed ones, under the same retries and memory bound. Throws INVALID_PARAMETER and
-   * queues nothing unless every window could be stored in tier 1m: one bad window would fail
-   * every write of the batch it joins.
+   * queues nothing unless every window could be stored in tier 1m (one bad window would fail
+   * every write of the batch it joins) and the series cap takes every window's series (see
+   * ingested-series-cap.ts).
    */
   enqueueWindows(windows: readonly Window[]): void {
     if (this.closing !== null) throw new VelocityError('STORE_UNAVAILABLE', 'Velocity is closing: windows are no longer accepted');
     validateWindows('1m', windows);
+    this.ingestedSeries.admit(windows);
     this.flusher.enqueue(windows);
   }
 
@@ -421,7 +427,11 @@ export class Velocity {
       last_flush_error: flusher.lastError,
       series_in_memory: this.recorder.seriesCount,
       open_window_start: new Date(this.recorder.openWindowStart).toISOString(),
-      cardinality: { max_series_per_metric: this.recorder.maxSeriesPerMetric, metrics: this.recorder.cardinality() },
+      cardinality: {
+        max_series_per_metric: this.recorder.maxSeriesPerMetric,
+        metrics: this.recorder.cardinality(),
+        ingested_windows: this.ingestedSeries.status(),
+      },
     };
   }
 

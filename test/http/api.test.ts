@@ -144,6 +144,7 @@ describe('HTTP API', () => {
     assert.deepEqual(health.body.cardinality, {
       max_series_per_metric: 2_000,
       metrics: { 'http.server.request.duration': { series: 3, overflow_observations: 0 } },
+      ingested_windows: { metrics: {}, refused_batches: 0 },
     });
   });
 

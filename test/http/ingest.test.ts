@@ -250,6 +250,40 @@ describe('POST /api/v1/ingest: windows', () => {
   });
 });
 
+describe('POST /api/v1/ingest: the series cap on windows', () => {
+  it('refuses a batch whose window would pass the per-metric cap, stores none of it, and reports it in /healthz', async () => {
+    const served = await serve({ maxSeriesPerMetric: 2 });
+    const depth = (host: string, minutesAgo: number, last: number) => ({
+      metric: 'worker.queue.depth',
+      kind: 'gauge',
+      labels: { instance: 'worker-1', host },
+      start: iso(T0 - minutesAgo * MINUTE_MS),
+      count: 1,
+      sum: last,
+      min: last,
+      max: last,
+      last,
+    });
+    try {
+      assert.equal((await served.post({ windows: [depth('a', 2, 1), depth('b', 2, 2)], requests: [{ ...REQUEST, route: '/b' }] })).status, 202);
+      const refused = await served.post({ windows: [depth('a', 1, 3), depth('c', 1, 4)], requests: [REQUEST] });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.param, 'windows[1].labels');
+      assert.match(refused.body.error, /worker\.queue\.depth already has 2 series from ingested windows/);
+      assert.equal((await served.post({ windows: [depth('a', 3, 5), depth('b', 3, 6)] })).status, 202, 'known series still pass');
+      const health = (await (await fetch(`${served.url}/healthz`)).json()) as any;
+      assert.deepEqual(health.cardinality.ingested_windows, { metrics: { 'worker.queue.depth': 2 }, refused_batches: 1 });
+      await served.velocity.flush();
+      const stored = await served.storedWindows('worker.queue.depth');
+      assert.deepEqual(stored.map((w) => [w.labels.host, w.last]).sort(), [['a', 1], ['a', 5], ['b', 2], ['b', 6]]);
+      const routes = served.velocity.live().routes.map((route) => route.route);
+      assert.deepEqual(routes, ['GET /b'], "the refused batch's request to /a was not recorded");
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 /** A valid window the 400 cases below spoil one field at a time. */
 const WINDOW = { metric: 'worker.job.duration', kind: 'distribution', labels: { instance: 'w1' }, start: iso(T0 - MINUTE_MS), count: 2, sum: 3, min: 1, max: 2, histogram: { scale: 6, positive: { offset: -1, bucket_counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] } } };
 const REQUEST = { method: 'GET', route: '/a', status: 200, duration_ms: 1 };
