@@ -77,8 +77,7 @@ export interface VelocityConfigOptions {
 /** Who may ingest: see `VelocityConfigOptions.ingest`. */
 export type IngestMode = 'token' | 'open' | 'off';
 
-/** Every ingest mode, in the order the docs list them. */
-export const INGEST_MODES: readonly IngestMode[] = ['token', 'open', 'off'];
+const INGEST_MODES: readonly IngestMode[] = ['token', 'open', 'off'];
 
 /** Configuration with every default applied and every duration in milliseconds. */
 export interface VelocityConfig {
@@ -261,11 +260,15 @@ function databaseDirectory(database: string): string {
 
 /** The ingest mode from the option, else VELOCITY_INGEST, else `fallback`; throws for any other word. */
 function ingestMode(option: string | undefined, env: Env, fallback: IngestMode): IngestMode {
-  const value = option ?? firstSet(env, ['VELOCITY_INGEST'])?.trim() ?? fallback;
+  if (option !== undefined) return parseIngestMode(option, 'ingest');
+  const fromEnv = firstSet(env, ['VELOCITY_INGEST'])?.trim();
+  return fromEnv === undefined ? fallback : parseIngestMode(fromEnv, 'VELOCITY_INGEST');
+}
+
+/** `value` as an ingest mode; INVALID_OPTION naming `source` (an option, a variable, a flag) for any other word. */
+export function parseIngestMode(value: string, source: string): IngestMode {
   const mode = INGEST_MODES.find((m) => m === value);
-  if (mode === undefined) {
-    throw invalidOption(option !== undefined ? 'ingest' : 'VELOCITY_INGEST', `"${value}" is not one of ${INGEST_MODES.join(', ')}`);
-  }
+  if (mode === undefined) throw invalidOption(source, `"${value}" is not one of ${INGEST_MODES.join(', ')}`);
   return mode;
 }
 

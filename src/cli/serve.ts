@@ -7,9 +7,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withVelocity } from '../adapters/node.js';
-import { INGEST_MODES, resolveConfig, type IngestMode } from '../config.js';
+import { parseIngestMode, resolveConfig, type IngestMode } from '../config.js';
 import { createVelocity, type Velocity } from '../velocity.js';
-import { UsageError, flagOrEnv, parseInteger, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
+import { flagOrEnv, parseInteger, stringFlag, type Command, type FlagSpec, type Flags } from './args.js';
 import { openMigratedStore } from './store.js';
 import { describeDatabase } from '../store/open-store.js';
 
@@ -123,13 +123,10 @@ export async function serveUntilSignal(velocity: Velocity, server: RunningServer
 
 const INGEST_HELP = 'token (senders with the API token), open (anyone while no token is set), off (nobody)';
 
-/** The `--ingest` flag's mode, checked here so that a bad one is named as the flag; undefined leaves it to VELOCITY_INGEST. */
+/** The `--ingest` flag's mode (a bad one is named as the flag); undefined leaves it to VELOCITY_INGEST. */
 function ingestFlag(flags: Flags): IngestMode | undefined {
   const value = stringFlag(flags, 'ingest');
-  if (value === undefined) return undefined;
-  const mode = INGEST_MODES.find((m) => m === value);
-  if (mode === undefined) throw new UsageError(`--ingest: "${value}" is not one of ${INGEST_MODES.join(', ')}`);
-  return mode;
+  return value === undefined ? undefined : parseIngestMode(value, '--ingest');
 }
 
 /** `velocity serve`. */

@@ -46,6 +46,7 @@ export class IngestedSeriesCap {
    */
   admit(windows: readonly Window[]): void {
     const fresh = new Map<string, Set<number>>();
+    let newMetrics = 0;
     for (let i = 0; i < windows.length; i++) {
       const { metric, key } = windows[i].series;
       const hash = seriesHash(key);
@@ -53,12 +54,14 @@ export class IngestedSeriesCap {
       if (known?.has(hash) === true) continue;
       let added = fresh.get(metric);
       if (added === undefined) {
-        const newMetrics = [...fresh.keys()].filter((name) => !this.byMetric.has(name)).length;
-        if (known === undefined && this.byMetric.size + newMetrics >= MAX_INGESTED_METRICS) {
-          this.refuse(
-            `windows[${i}].metric`,
-            `ingest has taken windows of ${MAX_INGESTED_METRICS} metrics, the most it keeps count of; ${JSON.stringify(metric)} would be one more`,
-          );
+        if (known === undefined) {
+          if (this.byMetric.size + newMetrics >= MAX_INGESTED_METRICS) {
+            this.refuse(
+              `windows[${i}].metric`,
+              `ingest has taken windows of ${MAX_INGESTED_METRICS} metrics, the most it keeps count of; ${JSON.stringify(metric)} would be one more`,
+            );
+          }
+          newMetrics++;
         }
         added = new Set();
         fresh.set(metric, added);
