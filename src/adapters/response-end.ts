@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
  */
 export type ResponseEndHandler<Subject> = (subject: Subject, res: ServerResponse, finished: boolean, durationMs: number) => void;
 
-/** The response in flight on one connection that a tracker follows, reused for each of its requests. */
-class Slot {
+/** One tracked response; reused for the responses that follow it. */
+class Tracked {
   res: ServerResponse | null = null;
   subject: unknown = null;
   onEnd: ResponseEndHandler<unknown> | null = null;
@@ -29,7 +29,7 @@ class Slot {
     this.startedAt = startedAt;
   }
 
-  /** Hands the response to its handler and empties the slot. */
+  /** Hands the response to its handler and empties the entry. */
   end(finished: boolean): void {
     const { res, subject, onEnd } = this;
     this.res = null;
@@ -39,9 +39,87 @@ class Slot {
   }
 }
 
-const SLOT = Symbol('velocity-metrics.response-slot');
+/**
+ * The tracked responses of one connection, oldest first: one at a time, more when the client
+ * pipelines requests (node:http queues their responses and finishes them in order). A ring of
+ * entries that grows to the deepest pipeline the connection has seen, as node:http's own queue
+ * of responses does, and is reused for every request after.
+ */
+class ConnectionResponses {
+  /** A power of two long, so that positions wrap with a mask. */
+  private entries: Tracked[] = [new Tracked()];
+  private head = 0;
+  private size = 0;
 
-type SlottedSocket = Socket & { [SLOT]?: Slot };
+  /** Follows `res`, after the responses followed before it. */
+  add(res: ServerResponse, subject: unknown, onEnd: ResponseEndHandler<unknown>, startedAt: number): void {
+    if (this.size === this.entries.length) this.grow();
+    this.at(this.size).fill(res, subject, onEnd, startedAt);
+    this.size++;
+  }
+
+  /**
+   * Hands `res` to its handlers (one per tracker) as finished. It is the oldest, unless an
+   * older response was tracked after it had already finished; that one waits for the close.
+   */
+  finished(res: ServerResponse): void {
+    for (let position = this.indexOf(res, 0); position !== -1; position = this.indexOf(res, position)) {
+      const entry = this.at(position);
+      this.removeAt(position);
+      entry.end(true);
+    }
+  }
+
+  /** Hands every response still followed to its handler as not finished: the connection closed. */
+  closed(): void {
+    while (this.size > 0) {
+      const oldest = this.at(0);
+      this.removeAt(0);
+      oldest.end(false);
+    }
+  }
+
+  /** Hands `res`, if followed, to `onEnd` instead; whether it was followed. */
+  retarget(res: ServerResponse, onEnd: ResponseEndHandler<unknown>): boolean {
+    let found = false;
+    for (let position = this.indexOf(res, 0); position !== -1; position = this.indexOf(res, position + 1)) {
+      this.at(position).onEnd = onEnd;
+      found = true;
+    }
+    return found;
+  }
+
+  private at(position: number): Tracked {
+    return this.entries[(this.head + position) & (this.entries.length - 1)];
+  }
+
+  private indexOf(res: ServerResponse, from: number): number {
+    for (let position = from; position < this.size; position++) if (this.at(position).res === res) return position;
+    return -1;
+  }
+
+  /** Takes out the entry at `position`: the older ones move up one, the start moves past it. */
+  private removeAt(position: number): void {
+    const mask = this.entries.length - 1;
+    const removed = this.at(position);
+    for (let i = position; i > 0; i--) this.entries[(this.head + i) & mask] = this.at(i - 1);
+    this.entries[this.head] = removed;
+    this.head = (this.head + 1) & mask;
+    this.size--;
+  }
+
+  private grow(): void {
+    const entries: Tracked[] = [];
+    for (let position = 0; position < this.size; position++) entries.push(this.at(position));
+    while (entries.length < this.size * 2) entries.push(new Tracked());
+    this.entries = entries;
+    this.head = 0;
+  }
+}
+
+const RESPONSES = Symbol('velocity-metrics.connection-responses');
+
+type TrackedSocket = Socket & { [RESPONSES]?: ConnectionResponses };
 
 /**
  * Node.js publishes `http.server.response.finish` for every response its http server
@@ -52,50 +130,52 @@ const finishPublished = typeof process.versions.bun !== 'string' && typeof proce
 let subscribed = false;
 
 function onFinish(message: unknown): void {
-  const { response, socket } = message as { response: ServerResponse; socket: SlottedSocket };
-  const slot = socket[SLOT];
-  if (slot !== undefined && slot.res === response) slot.end(true);
+  const { response, socket } = message as { response: ServerResponse; socket: TrackedSocket };
+  socket[RESPONSES]?.finished(response);
 }
 
-function onSocketClose(this: SlottedSocket): void {
-  const slot = this[SLOT] as Slot;
-  if (slot.res !== null) slot.end(false);
+function onSocketClose(this: TrackedSocket): void {
+  (this[RESPONSES] as ConnectionResponses).closed();
 }
 
-/** The slots of responses a connection's slot could not take (see `trackResponseEnd`). */
-const ownSlots = new WeakMap<ServerResponse, Slot>();
+/** The connection `res` is served on, also while it waits behind pipelined responses. */
+function connectionOf(res: ServerResponse): TrackedSocket | null {
+  return (res.socket ?? res.req?.socket ?? null) as TrackedSocket | null;
+}
+
+/** Trackers of responses not served from a node:http socket: their own entry each. */
+const ownEntries = new WeakMap<ServerResponse, Tracked>();
 
 /**
  * Calls `onEnd(subject, res, finished, durationMs)` once `res` ends, timed from now. A
  * listener per request ('close' on the response) costs a hello-world server about 2 % more
- * instructions, so this takes the end from what is there anyway when it can: Node's
+ * instructions, so this takes the end from what is there anyway: Node's
  * `http.server.response.finish` diagnostics channel (one subscriber for the whole process)
- * for a finished response, and one 'close' listener per connection, not per request, for a
- * response its connection dropped. Each connection keeps a slot for the one response in
- * flight on it. A response the slot cannot take (a pipelined one whose connection is still
- * busy, one another tracker already follows, one not served from a node:http socket, or on
- * a runtime that does not publish the channel) gets its own 'close' listener, as before.
+ * for a finished response, and one 'close' listener per connection, not per request, for the
+ * responses its connection dropped. Each connection keeps its responses in flight, in order,
+ * pipelined ones included. A response not served from a node:http socket, or on a runtime
+ * that does not publish the channel, gets its own 'close' listener.
  */
 export function trackResponseEnd<Subject>(subject: Subject, res: ServerResponse, onEnd: ResponseEndHandler<Subject>): void {
   const startedAt = performance.now();
-  const socket = res.socket as SlottedSocket | null;
-  let slot = socket?.[SLOT];
-  if (slot === undefined && socket !== null && finishPublished && socket instanceof Socket) {
+  const socket = connectionOf(res);
+  let responses = socket?.[RESPONSES];
+  if (responses === undefined && socket !== null && finishPublished && socket instanceof Socket) {
     if (!subscribed) {
       subscribe(FINISH_CHANNEL, onFinish);
       subscribed = true;
     }
-    slot = new Slot();
-    socket[SLOT] = slot;
+    responses = new ConnectionResponses();
+    socket[RESPONSES] = responses;
     socket.on('close', onSocketClose);
   }
-  if (slot !== undefined && slot.res === null) {
-    slot.fill(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
+  if (responses !== undefined) {
+    responses.add(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
     return;
   }
-  const own = new Slot();
+  const own = new Tracked();
   own.fill(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
-  ownSlots.set(res, own);
+  ownEntries.set(res, own);
   // `on`, not `once`: 'close' comes once, and `once` would wrap the listener.
   res.on('close', () => own.end(res.writableFinished));
 }
@@ -106,7 +186,7 @@ export function trackResponseEnd<Subject>(subject: Subject, res: ServerResponse,
  * has routed it. Does nothing for a response that is not tracked or has ended.
  */
 export function retargetResponseEnd<Subject>(res: ServerResponse, onEnd: ResponseEndHandler<Subject>): void {
-  const slot = (res.socket as SlottedSocket | null)?.[SLOT];
-  const tracking = slot !== undefined && slot.res === res ? slot : ownSlots.get(res);
-  if (tracking !== undefined && tracking.res === res) tracking.onEnd = onEnd as ResponseEndHandler<unknown>;
+  if (connectionOf(res)?.[RESPONSES]?.retarget(res, onEnd as ResponseEndHandler<unknown>)) return;
+  const own = ownEntries.get(res);
+  if (own !== undefined && own.res === res) own.onEnd = onEnd as ResponseEndHandler<unknown>;
 }

@@ -60,7 +60,7 @@ describe('node:http adapter', () => {
     assert.equal(counts.size, 5);
   });
 
-  it('follows each connection: keep-alive requests one by one, pipelined ones, aborts after a finished request, two instances on one server', async () => {
+  it('follows each connection: keep-alive requests one by one, pipelined ones, aborts after a finished request or of queued ones, two instances on one server', async () => {
     const tmp = tempDir();
     const path = join(tmp.dir, 'v.db');
     const outer = createVelocity({ database: path, timers: false, handleSignals: false });
@@ -91,12 +91,26 @@ describe('node:http adapter', () => {
         socket.on('error', reject);
         socket.on('close', () => resolve());
       });
+    /** Writes `requests` on one connection and destroys it 60 ms later, without reading. */
+    const drop = (requests: string) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(requests);
+          setTimeout(() => socket.destroy(), 60);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+      });
     const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
     try {
       await converse(get('/a/1') + get('/a/2') + get('/a/3'), 3, false);
       // The first is slow, so the second waits behind it: a pipelined response.
       await converse(get('/slow') + get('/b/1'), 2, false);
       await converse(get('/c/1') + get('/hang'), 1, true);
+      // Four responses queued behind a slow one, each followed by both instances.
+      await converse(get('/slow') + get('/d/1') + get('/d/2') + get('/d/3') + get('/d/4'), 5, false);
+      // A response queued behind one that never comes: both abandoned with their connection.
+      await drop(get('/hang') + get('/e/1'));
       await new Promise((resolve) => setTimeout(resolve, 30));
     } finally {
       await close();
@@ -107,15 +121,18 @@ describe('node:http adapter', () => {
       .sort();
     await inner.close();
     await outer.close();
-    assert.deepEqual(innerCounts, ['GET /a/:id 3', 'GET /b/:id 1', 'GET /c/:id 1', 'GET /hang 1', 'GET /slow 1']);
+    assert.deepEqual(innerCounts, ['GET /a/:id 3', 'GET /b/:id 1', 'GET /c/:id 1', 'GET /d/:id 4', 'GET /e/:id 1', 'GET /hang 2', 'GET /slow 2']);
     const counts = await storedRequestCountsIn(path);
     tmp.remove();
     assert.equal(counts.get('GET /a/:id 2xx')?.count, 3);
     assert.equal(counts.get('GET /b/:id 2xx')?.count, 1, 'the pipelined request');
     assert.equal(counts.get('GET /c/:id 2xx')?.count, 1, 'finished once, not counted again when its connection closed');
-    assert.equal(counts.get('GET /hang aborted')?.count, 1);
+    assert.equal(counts.get('GET /hang aborted')?.count, 2);
+    assert.equal(counts.get('GET /e/:id aborted')?.count, 1, 'answered, but queued behind one never answered when its connection dropped');
     assert.ok((counts.get('GET /slow 2xx')?.max ?? 0) >= 35, `slow request took ${counts.get('GET /slow 2xx')?.max} ms`);
     assert.ok((counts.get('GET /b/:id 2xx')?.max ?? 0) >= 35, 'the pipelined request is timed from its arrival, behind the slow one');
-    assert.equal(counts.size, 5, [...counts.keys()].join(', '));
+    assert.equal(counts.get('GET /d/:id 2xx')?.count, 4);
+    assert.ok((counts.get('GET /d/:id 2xx')?.min ?? 0) >= 35, 'each queued response is timed from its arrival, behind the slow one');
+    assert.equal(counts.size, 7, [...counts.keys()].join(', '));
   });
 });
