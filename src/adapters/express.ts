@@ -27,10 +27,14 @@ interface ExpressRequest extends IncomingMessage {
   route?: { path?: unknown };
 }
 
+/** Read by keys held in variables, as STATUS_CODE is (Express gives each request a hidden class of its own). */
+const ROUTE = 'route';
+const BASE_URL = 'baseUrl';
+
 function expressRoute(req: ExpressRequest): string {
-  const path = req.route?.path;
+  const path = req[ROUTE]?.path;
   if (path === undefined) return UNMATCHED_ROUTE;
-  return (req.baseUrl ?? '') + (typeof path === 'string' ? path : String(path));
+  return (req[BASE_URL] ?? '') + (typeof path === 'string' ? path : String(path));
 }
 
 /** An Express middleware recording every request; mount it before the routes. */

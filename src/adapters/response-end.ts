@@ -154,27 +154,37 @@ const ownEntries = new WeakMap<ServerResponse, Tracked>();
  * for a finished response, and one 'close' listener per connection, not per request, for the
  * responses its connection dropped. Each connection keeps its responses in flight, in order,
  * pipelined ones included. A response not served from a node:http socket, or on a runtime
- * that does not publish the channel, gets its own 'close' listener.
+ * that does not publish the channel, gets its own 'close' listener. The rare cases live in
+ * functions of their own: V8 optimizes a small function soon, and this one runs per request.
  */
 export function trackResponseEnd<Subject>(subject: Subject, res: ServerResponse, onEnd: ResponseEndHandler<Subject>): void {
   const startedAt = performance.now();
+  const responses = connectionOf(res)?.[RESPONSES] ?? followConnection(res);
+  if (responses !== null) responses.add(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
+  else trackAlone(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
+}
+
+/**
+ * Starts following the connection of `res`, on its first tracked response; null when it is
+ * not a node:http socket or the runtime does not publish the finish channel.
+ */
+function followConnection(res: ServerResponse): ConnectionResponses | null {
   const socket = connectionOf(res);
-  let responses = socket?.[RESPONSES];
-  if (responses === undefined && socket !== null && finishPublished && socket instanceof Socket) {
-    if (!subscribed) {
-      subscribe(FINISH_CHANNEL, onFinish);
-      subscribed = true;
-    }
-    responses = new ConnectionResponses();
-    socket[RESPONSES] = responses;
-    socket.on('close', onSocketClose);
+  if (socket === null || !finishPublished || !(socket instanceof Socket)) return null;
+  if (!subscribed) {
+    subscribe(FINISH_CHANNEL, onFinish);
+    subscribed = true;
   }
-  if (responses !== undefined) {
-    responses.add(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
-    return;
-  }
+  const responses = new ConnectionResponses();
+  socket[RESPONSES] = responses;
+  socket.on('close', onSocketClose);
+  return responses;
+}
+
+/** Follows `res` with a 'close' listener of its own. */
+function trackAlone(res: ServerResponse, subject: unknown, onEnd: ResponseEndHandler<unknown>, startedAt: number): void {
   const own = new Tracked();
-  own.fill(res, subject, onEnd as ResponseEndHandler<unknown>, startedAt);
+  own.fill(res, subject, onEnd, startedAt);
   ownEntries.set(res, own);
   // `on`, not `once`: 'close' comes once, and `once` would wrap the listener.
   res.on('close', () => own.end(res.writableFinished));
