@@ -27,7 +27,7 @@ interface ExpressRequest extends IncomingMessage {
   route?: { path?: unknown };
 }
 
-/** Read by keys held in variables, as STATUS_CODE is (Express gives each request a hidden class of its own). */
+/** Read by keys held in variables, as track-response.ts reads the status (Express gives each request a hidden class of its own). */
 const ROUTE = 'route';
 const BASE_URL = 'baseUrl';
 

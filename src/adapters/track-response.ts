@@ -16,9 +16,9 @@ import { trackResponseEnd, type ResponseEndHandler } from './response-end.js';
  * which finds the property without the runtime (none more). Other servers' objects keep one
  * hidden class, and the keyed read costs them the same as a named one.
  */
-export const STATUS_CODE = 'statusCode';
+const STATUS_CODE = 'statusCode';
 /** See STATUS_CODE. */
-export const METHOD = 'method';
+const METHOD = 'method';
 
 /** Finds the route template of a finished request, given the status it was answered with. */
 export type RouteResolver<Req extends IncomingMessage> = (req: Req, statusCode: number) => string;
